@@ -1,0 +1,97 @@
+"""The incident: the domain record every stage reads and the store persists."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from functions.intake.signal import AlarmState
+from functions.policy import Level, Severity
+
+
+class IncidentStatus(str, Enum):
+    INVESTIGATING = "Investigating"
+    IDENTIFIED = "Identified"
+    MONITORING = "Monitoring"
+    RESOLVED = "Resolved"
+
+
+class MemberAlarm(BaseModel):
+    name: str
+    state: AlarmState
+    rule: str | None = None
+    severity: Severity
+    scenario: str
+    since: datetime
+    reason: str = ""
+
+
+class TimelineEntry(BaseModel):
+    at: datetime
+    kind: str
+    text: str
+    actor: str | None = None
+    channel: str | None = None
+
+
+class Acknowledgement(BaseModel):
+    by: str
+    channel: str
+    at: datetime
+
+
+class Incident(BaseModel):
+    id: str
+    service: str
+    scenario: str
+    severity: Severity
+    status: IncidentStatus = IncidentStatus.INVESTIGATING
+    title: str
+    impact: str
+    affected_systems: list[str] = []
+    opened_at: datetime
+    updated_at: datetime
+    version: int = 0
+    alarms: dict[str, MemberAlarm] = {}
+    severity_reason: str = ""
+    monitoring_since: datetime | None = None
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    root_cause: str | None = None
+    resolution: str | None = None
+    actions_taken: list[str] = []
+    findings: list[dict[str, Any]] = []
+    first_response_done: bool = False
+    escalation_execution: str | None = None
+    escalation_generation: int = 0
+    acknowledgements: dict[Level, Acknowledgement] = {}
+    paged_at: dict[Level, datetime] = {}
+    steps_done: list[str] = []
+    linked_incident: str | None = None
+    flap_count: int = 0
+    next_update_at: datetime
+    postmortem_key: str | None = None
+    postmortem_at: datetime | None = None
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is not IncidentStatus.RESOLVED
+
+    @property
+    def all_alarms_ok(self) -> bool:
+        return bool(self.alarms) and all(alarm.state is AlarmState.OK for alarm in self.alarms.values())
+
+    @property
+    def channel_name(self) -> str:
+        return "#incident-" + self.opened_at.strftime("%Y%m%d-%H%M")
+
+
+def incident_id(service: str, opened_at: datetime, delivery_key: str) -> str:
+    """Deterministic: a retried delivery opens the same id. Valid as a Step Functions execution name."""
+    digest = hashlib.sha256(delivery_key.encode()).hexdigest()[:6]
+    return f"{service[:40]}-{opened_at.strftime('%Y%m%dT%H%M%SZ')}-{digest}"

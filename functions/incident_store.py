@@ -1,0 +1,301 @@
+"""The incident store: DynamoDB behind a small interface.
+
+One table, single-table layout:
+
+| pk                  | sk                     | what                                              |
+|---------------------|------------------------|---------------------------------------------------|
+| INCIDENT#<id>       | META                   | the incident (JSON `doc`, `version` for CAS)      |
+| INCIDENT#<id>       | TL#<iso time>#<n>      | one timeline entry (append-only)                  |
+| INCIDENT#<id>       | MSG#<key>              | notification ledger: claimed/sent, exactly once   |
+| SERVICE#<name>      | OPEN                   | the one open incident of the service              |
+| SERVICE#<name>      | LAST_RESOLVED          | the last resolved incident (new ones link back)   |
+| SERVICE#<name>      | CHANGE#<iso time>#<id> | info signals: deployments, RDS events (TTL)       |
+| DELIVERY#<key>      | DELIVERY               | an alarm transition already applied (TTL)         |
+
+Every write is conditional; one decision is one transaction, so a delivery is applied
+exactly once and concurrent deliveries cannot lose each other's updates.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from botocore.exceptions import ClientError
+from pydantic import BaseModel
+
+from functions.incident import Incident, TimelineEntry
+from functions.intake.signal import Signal
+from functions.lifecycle import Decision
+
+# The table's shape: infra/ builds the table from these names; nothing else spells them.
+PARTITION_KEY = "pk"
+SORT_KEY = "sk"
+TTL_ATTRIBUTE = "expires_at"
+
+DELIVERY_TTL = timedelta(days=14)
+CHANGE_TTL = timedelta(days=30)
+MESSAGE_RECLAIM_AFTER = timedelta(minutes=2)
+
+
+class DuplicateDelivery(Exception):
+    """This transition was applied before: at-least-once delivery, nothing to do."""
+
+
+class ConcurrentUpdate(Exception):
+    """Someone else changed the incident first: re-read and decide again."""
+
+
+class Change(BaseModel):
+    source: str
+    name: str
+    at: datetime
+    text: str
+
+
+class IncidentStore(Protocol):
+    def open_incident(self, service: str) -> Incident | None: ...
+    def get(self, incident_id: str) -> Incident | None: ...
+    def last_resolved(self, service: str) -> str | None: ...
+    def commit(
+        self, decision: Decision, *, now: datetime, delivery_key: str | None = None, signal: Signal | None = None
+    ) -> Incident | None: ...
+    def timeline(self, incident_id: str) -> list[TimelineEntry]: ...
+    def recent_changes(self, service: str, since: datetime) -> list[Change]: ...
+    def claim_message(self, incident_id: str, key: str, now: datetime) -> bool: ...
+    def mark_message_sent(self, incident_id: str, key: str, now: datetime) -> None: ...
+
+
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def _n(value: int | float) -> dict[str, str]:
+    return {"N": str(value)}
+
+
+def _ttl(moment: datetime) -> dict[str, str]:
+    return _n(int(moment.timestamp()))
+
+
+class DynamoIncidentStore:
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._db = client
+        self._table = table_name
+
+    # --- reads -------------------------------------------------------------------------------
+
+    def open_incident(self, service: str) -> Incident | None:
+        pointer = self._get_item(f"SERVICE#{service}", "OPEN")
+        return self.get(pointer["incident_id"]["S"]) if pointer else None
+
+    def get(self, incident_id: str) -> Incident | None:
+        item = self._get_item(f"INCIDENT#{incident_id}", "META")
+        return Incident.model_validate_json(item["doc"]["S"]) if item else None
+
+    def last_resolved(self, service: str) -> str | None:
+        item = self._get_item(f"SERVICE#{service}", "LAST_RESOLVED")
+        return item["incident_id"]["S"] if item else None
+
+    def timeline(self, incident_id: str) -> list[TimelineEntry]:
+        items = self._query(f"INCIDENT#{incident_id}", "TL#")
+        return [TimelineEntry.model_validate_json(item["doc"]["S"]) for item in items]
+
+    def recent_changes(self, service: str, since: datetime) -> list[Change]:
+        items = self._query(f"SERVICE#{service}", f"CHANGE#{since.isoformat()}", between="CHANGE#~")
+        return [Change.model_validate_json(item["doc"]["S"]) for item in items]
+
+    # --- the one write path --------------------------------------------------------------------
+
+    def commit(
+        self, decision: Decision, *, now: datetime, delivery_key: str | None = None, signal: Signal | None = None
+    ) -> Incident | None:
+        """Apply a decision atomically; returns the stored incident (version bumped).
+
+        `delivery_key` makes the decision once-only: an alarm transition, or a one-time action link.
+        """
+        items: list[dict[str, Any]] = []
+        if delivery_key:
+            items.append(self._put_delivery(delivery_key, now))
+        incident = decision.incident
+        stored = incident.model_copy(update={"version": incident.version + 1}) if incident else None
+        if incident and stored:
+            items.append(self._put_incident(stored, expected=None if decision.created else incident.version))
+            items.extend(self._timeline_puts(stored.id, decision.timeline))
+            items.extend(self._pointer_writes(stored, decision))
+        if decision.record_change and signal is not None:
+            items.append(self._put_change(signal, stored.service if stored else None))
+        if items:
+            self._transact(items, once_only=bool(delivery_key))
+        return stored
+
+    def claim_message(self, incident_id: str, key: str, now: datetime) -> bool:
+        """Claim the right to send one notification; False if sent or claimed recently by another."""
+        reclaim_before = (now - MESSAGE_RECLAIM_AFTER).isoformat()
+        try:
+            self._db.put_item(
+                TableName=self._table,
+                Item={
+                    "pk": _s(f"INCIDENT#{incident_id}"),
+                    "sk": _s(f"MSG#{key}"),
+                    "status": _s("claimed"),
+                    "claimed_at": _s(now.isoformat()),
+                },
+                ConditionExpression="attribute_not_exists(pk) OR (#st = :claimed AND claimed_at < :before)",
+                ExpressionAttributeNames={"#st": "status"},
+                ExpressionAttributeValues={":claimed": _s("claimed"), ":before": _s(reclaim_before)},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def mark_message_sent(self, incident_id: str, key: str, now: datetime) -> None:
+        self._db.update_item(
+            TableName=self._table,
+            Key={"pk": _s(f"INCIDENT#{incident_id}"), "sk": _s(f"MSG#{key}")},
+            UpdateExpression="SET #st = :sent, sent_at = :at",
+            ExpressionAttributeNames={"#st": "status"},
+            ExpressionAttributeValues={":sent": _s("sent"), ":at": _s(now.isoformat())},
+        )
+
+    # --- item builders ---------------------------------------------------------------------------
+
+    def _put_delivery(self, key: str, now: datetime) -> dict[str, Any]:
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": {
+                    "pk": _s(f"DELIVERY#{key}"),
+                    "sk": _s("DELIVERY"),
+                    "expires_at": _ttl(now + DELIVERY_TTL),
+                },
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+
+    def _put_incident(self, incident: Incident, expected: int | None) -> dict[str, Any]:
+        put: dict[str, Any] = {
+            "TableName": self._table,
+            "Item": {
+                "pk": _s(f"INCIDENT#{incident.id}"),
+                "sk": _s("META"),
+                "version": _n(incident.version),
+                "status": _s(incident.status.value),
+                "severity": _s(incident.severity.value),
+                "service": _s(incident.service),
+                "doc": _s(incident.model_dump_json()),
+            },
+        }
+        if expected is None:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put["ConditionExpression"] = "version = :expected"
+            put["ExpressionAttributeValues"] = {":expected": _n(expected)}
+        return {"Put": put}
+
+    def _timeline_puts(self, incident_id: str, entries: list[TimelineEntry]) -> list[dict[str, Any]]:
+        return [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": {
+                        "pk": _s(f"INCIDENT#{incident_id}"),
+                        "sk": _s(f"TL#{entry.at.isoformat()}#{index:02d}#{entry.kind}"),
+                        "doc": _s(entry.model_dump_json()),
+                    },
+                }
+            }
+            for index, entry in enumerate(entries)
+        ]
+
+    def _pointer_writes(self, incident: Incident, decision: Decision) -> list[dict[str, Any]]:
+        pk = _s(f"SERVICE#{incident.service}")
+        if decision.created:
+            return [
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": {"pk": pk, "sk": _s("OPEN"), "incident_id": _s(incident.id)},
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            ]
+        if decision.release_open_pointer:
+            return [
+                {
+                    "Delete": {
+                        "TableName": self._table,
+                        "Key": {"pk": pk, "sk": _s("OPEN")},
+                        "ConditionExpression": "incident_id = :id",
+                        "ExpressionAttributeValues": {":id": _s(incident.id)},
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": {"pk": pk, "sk": _s("LAST_RESOLVED"), "incident_id": _s(incident.id)},
+                    }
+                },
+            ]
+        return []
+
+    def _put_change(self, signal: Signal, service: str | None) -> dict[str, Any]:
+        change = Change(
+            source=signal.source.value,
+            name=signal.name,
+            at=signal.occurred_at,
+            text=signal.reason,
+        )
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": {
+                    "pk": _s(f"SERVICE#{service or 'unassigned'}"),
+                    "sk": _s(f"CHANGE#{signal.occurred_at.isoformat()}#{signal.dedup_key[-24:]}"),
+                    "doc": _s(change.model_dump_json()),
+                    "expires_at": _ttl(signal.occurred_at + CHANGE_TTL),
+                },
+            }
+        }
+
+    # --- plumbing -------------------------------------------------------------------------------------
+
+    def _transact(self, items: list[dict[str, Any]], once_only: bool) -> None:
+        try:
+            self._db.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = [r.get("Code", "None") for r in error.response.get("CancellationReasons", [])]
+            if once_only and reasons and reasons[0] == "ConditionalCheckFailed":
+                raise DuplicateDelivery from error
+            raise ConcurrentUpdate(",".join(reasons)) from error
+
+    def _get_item(self, pk: str, sk: str) -> dict[str, Any] | None:
+        response = self._db.get_item(
+            TableName=self._table, Key={"pk": _s(pk), "sk": _s(sk)}, ConsistentRead=True
+        )
+        item: dict[str, Any] | None = response.get("Item")
+        return item
+
+    def _query(self, pk: str, prefix: str, between: str | None = None) -> list[dict[str, Any]]:
+        condition = "pk = :pk AND begins_with(sk, :prefix)"
+        values = {":pk": _s(pk), ":prefix": _s(prefix)}
+        if between:
+            condition = "pk = :pk AND sk BETWEEN :prefix AND :end"
+            values[":end"] = _s(between)
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._db.query(**kwargs)
+            items.extend(page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

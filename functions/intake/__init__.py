@@ -1,0 +1,1 @@
+"""Intake: every shape an alarm or info signal arrives in, mapped to one `Signal`."""

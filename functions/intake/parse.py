@@ -1,0 +1,186 @@
+"""Unwrap transports (SNS, SQS, EventBridge) and parse each record into a `Signal`.
+
+A record is either a `Signal` (possibly `source=unknown` for a well-formed message we do not
+act on) or a `Rejected` with a one-line reason: bad input never raises past this module.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.utilities.parser import parse
+from pydantic import BaseModel, ValidationError
+
+from functions import clock
+from functions.intake import raw, signal
+from functions.intake.signal import Signal
+
+
+class Rejected(BaseModel):
+    """A record that is not an event we can read; `reason` is one line naming the problem."""
+
+    reason: str
+    payload: str = ""
+
+
+ParsedRecord = Signal | Rejected
+
+ALARM_STATE_CHANGE = "CloudWatch Alarm State Change"
+_ECS_DETAIL_TYPES = {"ECS Deployment State Change", "ECS Service Action"}
+
+
+def parse_event(event: Any) -> list[ParsedRecord]:
+    """Every record of one Lambda event, in order."""
+    if not isinstance(event, dict):
+        return [Rejected(reason=f"event is a JSON {type(event).__name__}, expected an object")]
+    try:
+        return _dispatch(event, transport="")
+    except ValidationError as error:
+        return [Rejected(reason=describe(error), payload=_snippet(event))]
+    except ValueError as error:
+        return [Rejected(reason=str(error), payload=_snippet(event))]
+
+
+def describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "event"
+    more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+    return f"{where}: {first['msg']}{more}"
+
+
+def _snippet(value: Any) -> str:
+    return json.dumps(value, default=str)[:2000]
+
+
+def _dispatch(event: dict[str, Any], transport: str) -> list[ParsedRecord]:
+    if "Records" in event:
+        return _records(event)
+    if event.get("source") == "aws.cloudwatch" and "alarmData" in event:
+        return [_lambda_action(event)]
+    if "detail-type" in event:
+        return [_eventbridge(event, transport or "eventbridge")]
+    if "AlarmName" in event and "NewStateValue" in event:
+        return [signal.from_sns_alarm(parse(event=event, model=raw.SnsAlarmMessage))]
+    raise ValueError(
+        "no known event shape: expected SNS/SQS 'Records', an EventBridge event "
+        "or a CloudWatch alarm action ('source: aws.cloudwatch' with 'alarmData')"
+    )
+
+
+def _records(event: dict[str, Any]) -> list[ParsedRecord]:
+    records = event["Records"]
+    if not isinstance(records, list) or not records:
+        raise ValueError("Records: expected a non-empty list")
+    return [_one_record(index, record) for index, record in enumerate(records)]
+
+
+def _one_record(index: int, record: Any) -> ParsedRecord:
+    """One bad record is rejected alone; the others of the batch still count."""
+    try:
+        if isinstance(record, dict) and "Sns" in record:
+            return _sns_message(parse(event=record, model=raw.SnsRecord).Sns)
+        if isinstance(record, dict) and record.get("eventSource") == "aws:sqs":
+            return _sqs_body(parse(event=record, model=raw.SqsRecord))
+        raise ValueError("not an SNS or SQS record")
+    except ValidationError as error:
+        return Rejected(reason=f"Records[{index}].{describe(error)}", payload=_snippet(record))
+    except ValueError as error:
+        return Rejected(reason=f"Records[{index}]: {error}", payload=_snippet(record))
+
+
+def _sns_message(notification: raw.SnsNotification) -> ParsedRecord:
+    body = _json_or_none(notification.Message)
+    if not isinstance(body, dict):
+        return _unrecognised_sns(notification, "SNS message is not a JSON object")
+    if "AlarmName" in body:
+        return signal.from_sns_alarm(parse(event=body, model=raw.SnsAlarmMessage))
+    if "detail-type" in body:
+        return _eventbridge(body, transport="sns")
+    if "Event Source" in body and "Source ID" in body:
+        return signal.from_rds_sns(parse(event=body, model=raw.RdsSnsMessage), notification)
+    return _unrecognised_sns(notification, "SNS message of no known layout")
+
+
+def _unrecognised_sns(notification: raw.SnsNotification, reason: str) -> Signal:
+    stamp = signal.parse_timestamp(notification.Timestamp) if notification.Timestamp else clock.now()
+    return signal.unrecognised(notification.Subject or "SNS message", "sns", stamp, reason)
+
+
+def _sqs_body(record: raw.SqsRecord) -> ParsedRecord:
+    body = _json_or_none(record.body)
+    if not isinstance(body, dict):
+        raise ValueError("SQS body is not a JSON object")
+    if body.get("Type") == "Notification" and "Message" in body:
+        return _sns_message(parse(event=body, model=raw.SnsNotification))
+    inner = _dispatch(body, transport="sqs")
+    if len(inner) != 1:
+        raise ValueError("SQS body holds a batch; redrive its records one by one")
+    return inner[0]
+
+
+def _lambda_action(event: dict[str, Any]) -> Signal:
+    action = parse(event=event, model=raw.LambdaAlarmAction)
+    return signal.from_alarm_detail(
+        action.alarmData,
+        arn=action.alarmArn,
+        account=action.accountId,
+        region=action.region,
+        transport="lambda-action",
+    )
+
+
+def _eventbridge(event: dict[str, Any], transport: str) -> Signal:
+    envelope = parse(event=event, model=raw.EventBridgeEnvelope)
+    mapper = _EVENTBRIDGE_MAPPERS.get((envelope.source, envelope.detail_type)) or _family_mapper(envelope)
+    if mapper is None:
+        stamp = signal.parse_timestamp(envelope.time) if envelope.time else clock.now()
+        reason = f"EventBridge event {envelope.source} / {envelope.detail_type} is not one the runbook acts on"
+        return signal.unrecognised(envelope.detail_type, transport, stamp, reason)
+    return mapper(event, envelope, transport)
+
+
+def _alarm_event(event: dict[str, Any], envelope: raw.EventBridgeEnvelope, transport: str) -> Signal:
+    alarm = parse(event=event, model=raw.EventBridgeAlarmEvent)
+    arn = alarm.resources[0] if alarm.resources else None
+    return signal.from_alarm_detail(
+        alarm.detail, arn=arn, account=alarm.account, region=alarm.region, transport=transport
+    )
+
+
+def _ecs_event(event: dict[str, Any], envelope: raw.EventBridgeEnvelope, transport: str) -> Signal:
+    detail = parse(event=envelope.detail, model=raw.EcsServiceDetail)
+    return signal.from_ecs_event(envelope, detail, transport)
+
+
+def _rds_event(event: dict[str, Any], envelope: raw.EventBridgeEnvelope, transport: str) -> Signal:
+    detail = parse(event=envelope.detail, model=raw.RdsEventDetail)
+    return signal.from_rds_event(envelope, detail, transport)
+
+
+def _health_event(event: dict[str, Any], envelope: raw.EventBridgeEnvelope, transport: str) -> Signal:
+    detail = parse(event=envelope.detail, model=raw.HealthDetail)
+    return signal.from_health_event(envelope, detail, transport)
+
+
+_Mapper = Callable[[dict[str, Any], raw.EventBridgeEnvelope, str], Signal]
+
+_EVENTBRIDGE_MAPPERS: dict[tuple[str, str], _Mapper] = {
+    ("aws.cloudwatch", ALARM_STATE_CHANGE): _alarm_event,
+    ("aws.health", "AWS Health Event"): _health_event,
+    **{("aws.ecs", detail_type): _ecs_event for detail_type in _ECS_DETAIL_TYPES},
+}
+
+
+def _family_mapper(envelope: raw.EventBridgeEnvelope) -> _Mapper | None:
+    if envelope.source == "aws.rds" and envelope.detail_type.startswith("RDS DB"):
+        return _rds_event
+    return None
+
+
+def _json_or_none(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return None

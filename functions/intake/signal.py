@@ -1,0 +1,300 @@
+"""The domain model every input shape maps to, and the explicit raw → domain mappings."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from functions.intake import raw
+
+
+class SignalSource(str, Enum):
+    ALARM = "cloudwatch-alarm"
+    ECS = "ecs"
+    RDS = "rds"
+    HEALTH = "health"
+    UNKNOWN = "unknown"
+
+
+class AlarmState(str, Enum):
+    ALARM = "ALARM"
+    OK = "OK"
+    INSUFFICIENT_DATA = "INSUFFICIENT_DATA"
+
+
+class AlarmKind(str, Enum):
+    METRIC = "metric"
+    METRIC_MATH = "metric-math"
+    ANOMALY = "anomaly"
+    COMPOSITE = "composite"
+
+
+class MetricRef(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    namespace: str | None = None
+    name: str | None = None
+    dimensions: dict[str, str] = {}
+
+
+class Marker(BaseModel):
+    """The `[runbook-responder rule=... service=...]` line our stack writes into alarm descriptions."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: str | None = None
+    service: str | None = None
+
+
+class Signal(BaseModel):
+    """One alarm transition or info event, whatever shape it arrived in."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: SignalSource
+    name: str
+    state: AlarmState | None = None
+    previous_state: AlarmState | None = None
+    occurred_at: datetime
+    reason: str = ""
+    description: str = ""
+    account: str | None = None
+    region: str | None = None
+    alarm_kind: AlarmKind | None = None
+    composite_rule: str | None = None
+    metrics: tuple[MetricRef, ...] = ()
+    resources: tuple[str, ...] = Field(default=(), description="resource ids/ARNs the event names")
+    categories: tuple[str, ...] = Field(default=(), description="RDS categories, ECS event type, Health category")
+    marker: Marker | None = None
+    event_id: str | None = None
+    transport: str = Field(description="how it arrived: sns, sns-legacy, eventbridge, lambda-action, sqs")
+
+    @property
+    def dedup_key(self) -> str:
+        """Same transition → same key, whichever transport delivered it (SNS and EventBridge)."""
+        if self.source is SignalSource.ALARM:
+            state = self.state.value if self.state else "-"
+            stamp = self.occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+            return f"alarm|{self.account or '-'}|{self.name}|{state}|{stamp}"
+        return f"{self.source.value}|{self.event_id or self.name}|{self.occurred_at.isoformat()}"
+
+
+_TIME_FORMATS = ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S")
+
+
+def parse_timestamp(text: str) -> datetime:
+    """AWS writes `...000+0000`, `...Z`, ISO with `+00:00`, and RDS `2026-01-02 12:45:06.000`."""
+    cleaned = text.strip().replace("Z", "+0000")
+    for fmt in _TIME_FORMATS:
+        try:
+            parsed = datetime.strptime(cleaned, fmt)
+        except ValueError:
+            continue
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError:
+        parsed = _rfc1123(text)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _rfc1123(text: str) -> datetime:
+    """AWS Health writes `Sat, 05 Jun 2016 15:10:09 GMT`."""
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        raise ValueError(f"unreadable timestamp {text[:40]!r}") from None
+
+
+_MARKER = re.compile(r"\[runbook-responder\s+([^\]]*)\]")
+
+
+def parse_marker(description: str | None) -> Marker | None:
+    match = _MARKER.search(description or "")
+    if not match:
+        return None
+    pairs = dict(part.split("=", 1) for part in match.group(1).split() if "=" in part)
+    return Marker(rule=pairs.get("rule"), service=pairs.get("service"))
+
+
+def _account_from_arn(arn: str | None) -> str | None:
+    parts = (arn or "").split(":")
+    return parts[4] if len(parts) > 5 and parts[4] else None
+
+
+def _region_from_arn(arn: str | None) -> str | None:
+    parts = (arn or "").split(":")
+    return parts[3] if len(parts) > 5 and parts[3] else None
+
+
+# --- alarms -------------------------------------------------------------------------------------
+
+
+def _sns_metrics(trigger: raw.SnsTrigger | None) -> tuple[MetricRef, ...]:
+    if trigger is None:
+        return ()
+    refs = [
+        MetricRef(
+            namespace=query.MetricStat.Metric.Namespace,
+            name=query.MetricStat.Metric.MetricName,
+            dimensions=query.MetricStat.Metric.Dimensions,
+        )
+        for query in trigger.Metrics
+        if query.MetricStat
+    ]
+    if trigger.MetricName:
+        refs.insert(0, MetricRef(namespace=trigger.Namespace, name=trigger.MetricName, dimensions=trigger.Dimensions))
+    return tuple(refs)
+
+
+def _alarm_kind(composite: bool, expressions: list[str], has_threshold_metric: bool) -> AlarmKind:
+    if composite:
+        return AlarmKind.COMPOSITE
+    if has_threshold_metric or any("ANOMALY_DETECTION_BAND" in e.upper() for e in expressions):
+        return AlarmKind.ANOMALY
+    return AlarmKind.METRIC_MATH if expressions else AlarmKind.METRIC
+
+
+def from_sns_alarm(message: raw.SnsAlarmMessage) -> Signal:
+    trigger = message.Trigger
+    expressions = [q.Expression for q in (trigger.Metrics if trigger else []) if q.Expression]
+    legacy = message.AlarmArn is None
+    return Signal(
+        source=SignalSource.ALARM,
+        name=message.AlarmName,
+        state=AlarmState(message.NewStateValue),
+        previous_state=AlarmState(message.OldStateValue) if message.OldStateValue else None,
+        occurred_at=parse_timestamp(message.StateChangeTime),
+        reason=message.NewStateReason or "",
+        description=message.AlarmDescription or "",
+        account=message.AWSAccountId or _account_from_arn(message.AlarmArn),
+        region=_region_from_arn(message.AlarmArn) or message.Region,
+        alarm_kind=_alarm_kind(
+            message.AlarmRule is not None, expressions, bool(trigger and trigger.ThresholdMetricId)
+        ),
+        composite_rule=message.AlarmRule,
+        metrics=_sns_metrics(trigger),
+        resources=(message.AlarmArn,) if message.AlarmArn else (),
+        marker=parse_marker(message.AlarmDescription),
+        transport="sns-legacy" if legacy else "sns",
+    )
+
+
+def from_alarm_detail(
+    detail: raw.AlarmDetail, *, arn: str | None, account: str | None, region: str | None, transport: str
+) -> Signal:
+    config = detail.configuration
+    expressions = [q.expression for q in config.metrics if q.expression]
+    metrics = tuple(
+        MetricRef(
+            namespace=q.metricStat.metric.namespace,
+            name=q.metricStat.metric.name,
+            dimensions=q.metricStat.metric.dimensions,
+        )
+        for q in config.metrics
+        if q.metricStat
+    )
+    return Signal(
+        source=SignalSource.ALARM,
+        name=detail.alarmName,
+        state=AlarmState(detail.state.value),
+        previous_state=AlarmState(detail.previousState.value) if detail.previousState else None,
+        occurred_at=parse_timestamp(detail.state.timestamp),
+        reason=detail.state.reason or "",
+        description=config.description or "",
+        account=account or _account_from_arn(arn),
+        region=region or _region_from_arn(arn),
+        alarm_kind=_alarm_kind(config.alarmRule is not None, expressions, False),
+        composite_rule=config.alarmRule,
+        metrics=metrics,
+        resources=(arn,) if arn else (),
+        marker=parse_marker(config.description),
+        transport=transport,
+    )
+
+
+# --- info signals ---------------------------------------------------------------------------------
+
+
+def _event_time(envelope: raw.EventBridgeEnvelope, precise: str | None = None) -> datetime:
+    """The detail's own timestamp when it has one, else the envelope's."""
+    return parse_timestamp(precise or envelope.time or "")
+
+
+def from_ecs_event(envelope: raw.EventBridgeEnvelope, detail: raw.EcsServiceDetail, transport: str) -> Signal:
+    return Signal(
+        source=SignalSource.ECS,
+        name=detail.eventName,
+        occurred_at=_event_time(envelope, detail.updatedAt),
+        reason=detail.reason or "",
+        description=envelope.detail_type,
+        account=envelope.account,
+        region=envelope.region,
+        resources=tuple(envelope.resources) + ((detail.clusterArn,) if detail.clusterArn else ()),
+        categories=(detail.eventType,) if detail.eventType else (),
+        event_id=envelope.id or detail.deploymentId,
+        transport=transport,
+    )
+
+
+def from_rds_event(envelope: raw.EventBridgeEnvelope, detail: raw.RdsEventDetail, transport: str) -> Signal:
+    return Signal(
+        source=SignalSource.RDS,
+        name=detail.EventID or envelope.detail_type,
+        occurred_at=_event_time(envelope, detail.Date),
+        reason=detail.Message,
+        description=envelope.detail_type,
+        account=envelope.account,
+        region=envelope.region,
+        resources=tuple(r for r in (detail.SourceIdentifier, detail.SourceArn, *envelope.resources) if r),
+        categories=tuple(detail.EventCategories),
+        event_id=envelope.id or None,
+        transport=transport,
+    )
+
+
+def from_rds_sns(message: raw.RdsSnsMessage, sns: raw.SnsNotification) -> Signal:
+    event_id = (message.event_id or "").rsplit("#", 1)[-1] or "RDS event"
+    return Signal(
+        source=SignalSource.RDS,
+        name=event_id,
+        occurred_at=parse_timestamp(message.event_time or sns.Timestamp or ""),
+        reason=message.event_message,
+        description=f"RDS {message.event_source} event",
+        account=_account_from_arn(message.source_arn),
+        region=_region_from_arn(message.source_arn),
+        resources=tuple(r for r in (message.source_id, message.source_arn) if r),
+        event_id=sns.MessageId,
+        transport="sns",
+    )
+
+
+def from_health_event(envelope: raw.EventBridgeEnvelope, detail: raw.HealthDetail, transport: str) -> Signal:
+    description = next((d.latestDescription for d in detail.eventDescription), "")
+    return Signal(
+        source=SignalSource.HEALTH,
+        name=detail.eventTypeCode,
+        occurred_at=_event_time(envelope) if envelope.time else parse_timestamp(detail.startTime or ""),
+        reason=description,
+        description=envelope.detail_type,
+        account=envelope.account,
+        region=envelope.region,
+        resources=tuple(e.entityValue for e in detail.affectedEntities if e.entityValue) + tuple(envelope.resources),
+        categories=(detail.eventTypeCategory,),
+        event_id=detail.eventArn or envelope.id or None,
+        transport=transport,
+    )
+
+
+def unrecognised(name: str, transport: str, occurred_at: datetime, reason: str) -> Signal:
+    return Signal(
+        source=SignalSource.UNKNOWN,
+        name=name,
+        occurred_at=occurred_at,
+        reason=reason,
+        transport=transport,
+    )

@@ -1,0 +1,236 @@
+"""Incident lifecycle decisions: what a signal does to the open incident. Pure: no AWS, no clock.
+
+`decide` returns a `Decision`; the incident store commits it atomically and the triage
+pipeline sends the notifications and moves the escalation it names.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import Enum
+
+from pydantic import BaseModel
+
+from functions.incident import Incident, IncidentStatus, MemberAlarm, TimelineEntry, incident_id
+from functions.intake.signal import AlarmState, Signal, SignalSource
+from functions.policy import RUNBOOK, Runbook
+from functions.scenarios import Action, Classification
+from functions.services import ServiceConfig
+
+
+class Notify(str, Enum):
+    INITIAL = "initial"
+    UPDATE = "update"
+    RESOLUTION = "resolution"
+
+
+class Escalate(str, Enum):
+    NONE = "none"
+    START = "start"
+    RESCHEDULE = "reschedule"
+    STOP = "stop"
+
+
+class Decision(BaseModel):
+    incident: Incident | None = None
+    created: bool = False
+    timeline: list[TimelineEntry] = []
+    notify: list[Notify] = []
+    escalate: Escalate = Escalate.NONE
+    release_open_pointer: bool = False
+    record_change: bool = False
+
+    @property
+    def changes_incident(self) -> bool:
+        return self.incident is not None
+
+
+def decide(
+    current: Incident | None,
+    signal: Signal,
+    classification: Classification,
+    service: ServiceConfig,
+    now: datetime,
+    runbook: Runbook = RUNBOOK,
+) -> Decision:
+    decision = _decide(current, signal, classification, service, now, runbook)
+    if decision.escalate is Escalate.RESCHEDULE and decision.incident is not None:
+        decision.incident.escalation_generation += 1
+    return decision
+
+
+def _decide(
+    current: Incident | None,
+    signal: Signal,
+    classification: Classification,
+    service: ServiceConfig,
+    now: datetime,
+    runbook: Runbook = RUNBOOK,
+) -> Decision:
+    if classification.action is Action.IGNORE:
+        return Decision()
+    if signal.source is not SignalSource.ALARM:
+        return _info_signal(current, signal, classification, service, now, runbook)
+    if current is None:
+        if classification.action is Action.OPEN:
+            return _open(signal, classification, service, now, runbook)
+        return Decision()
+    if classification.action is Action.OPEN:
+        return _alarm_fires(current, signal, classification, now)
+    if classification.action is Action.RESOLVE:
+        return _alarm_clears(current, signal, now)
+    return _note(current, signal, now, "insufficient-data", f"{signal.name} has INSUFFICIENT_DATA (D10)")
+
+
+def _open(
+    signal: Signal, classification: Classification, service: ServiceConfig, now: datetime, runbook: Runbook
+) -> Decision:
+    assert classification.severity is not None and classification.scenario is not None
+    scenario = runbook.scenario(classification.scenario)
+    severity = runbook.severity(classification.severity)
+    opened_at = signal.occurred_at
+    incident = Incident(
+        id=incident_id(service.name, opened_at, signal.dedup_key),
+        service=service.name,
+        scenario=scenario.name,
+        severity=classification.severity,
+        title=f"{scenario.title}: {signal.name}",
+        impact=scenario.impact,
+        affected_systems=service.affected_systems(scenario.affected) or [service.name],
+        opened_at=opened_at,
+        updated_at=now,
+        alarms=_member(signal, classification) if signal.source is SignalSource.ALARM else {},
+        severity_reason=classification.basis,
+        next_update_at=now + timedelta(seconds=severity.update_every_seconds),
+    )
+    entry = TimelineEntry(
+        at=now,
+        kind="opened",
+        text=f"Incident opened at {classification.severity.value} ({scenario.title}) by {signal.name}: "
+        f"{classification.basis}",
+    )
+    return Decision(
+        incident=incident, created=True, timeline=[entry], notify=[Notify.INITIAL], escalate=Escalate.START
+    )
+
+
+def _member(signal: Signal, classification: Classification) -> dict[str, MemberAlarm]:
+    assert classification.severity is not None and classification.scenario is not None
+    return {
+        signal.name: MemberAlarm(
+            name=signal.name,
+            state=signal.state or AlarmState.ALARM,
+            rule=classification.rule,
+            severity=classification.severity,
+            scenario=classification.scenario,
+            since=signal.occurred_at,
+            reason=signal.reason,
+        )
+    }
+
+
+def _alarm_fires(current: Incident, signal: Signal, classification: Classification, now: datetime) -> Decision:
+    assert classification.severity is not None and classification.scenario is not None
+    member = current.alarms.get(signal.name)
+    if member and member.state is AlarmState.ALARM and member.since >= signal.occurred_at:
+        return Decision()  # an older or same transition arriving late: the incident already knows more
+    incident = current.model_copy(deep=True)
+    incident.alarms.update(_member(signal, classification))
+    incident.updated_at = now
+    timeline: list[TimelineEntry] = []
+    decision = Decision(incident=incident, timeline=timeline)
+    if incident.status is IncidentStatus.MONITORING:
+        incident.status = IncidentStatus.INVESTIGATING
+        incident.monitoring_since = None
+        incident.flap_count += 1
+        timeline.append(_entry(now, "flapping", f"{signal.name} returned to ALARM; held on the open incident"))
+        decision.escalate = Escalate.RESCHEDULE
+    elif member is None:
+        timeline.append(_entry(now, "joined", f"{signal.name} joined ({classification.basis})"))
+    if classification.severity.outranks(incident.severity):
+        previous = incident.severity
+        incident.severity = classification.severity
+        incident.scenario = classification.scenario
+        incident.severity_reason = f"{signal.name}: {classification.basis}"
+        timeline.append(
+            _entry(now, "severity", f"Severity {previous.value} → {classification.severity.value}: {signal.name}")
+        )
+        decision.notify.append(Notify.UPDATE)
+        decision.escalate = Escalate.RESCHEDULE
+    return decision if timeline else Decision(incident=incident)
+
+
+def _alarm_clears(current: Incident, signal: Signal, now: datetime) -> Decision:
+    member = current.alarms.get(signal.name)
+    if member is None or member.state is AlarmState.OK or member.since > signal.occurred_at:
+        return Decision()
+    incident = current.model_copy(deep=True)
+    incident.alarms[signal.name] = member.model_copy(update={"state": AlarmState.OK, "since": signal.occurred_at})
+    incident.updated_at = now
+    timeline = [_entry(now, "alarm-ok", f"{signal.name} is OK")]
+    decision = Decision(incident=incident, timeline=timeline)
+    if incident.all_alarms_ok and incident.status is not IncidentStatus.MONITORING:
+        incident.status = IncidentStatus.MONITORING
+        incident.monitoring_since = now
+        timeline.append(_entry(now, "monitoring", "All alarms OK: monitoring for stabilisation"))
+        decision.notify.append(Notify.UPDATE)
+        decision.escalate = Escalate.RESCHEDULE
+    return decision
+
+
+def _note(current: Incident, signal: Signal, now: datetime, kind: str, text: str) -> Decision:
+    if signal.name not in current.alarms:
+        return Decision()
+    incident = current.model_copy(update={"updated_at": now})
+    return Decision(incident=incident, timeline=[_entry(now, kind, text)])
+
+
+def _info_signal(
+    current: Incident | None,
+    signal: Signal,
+    classification: Classification,
+    service: ServiceConfig,
+    now: datetime,
+    runbook: Runbook,
+) -> Decision:
+    text = f"{signal.source.value} event {signal.name}: {signal.reason}".strip()
+    if current is not None:
+        incident = current.model_copy(update={"updated_at": now})
+        return Decision(incident=incident, timeline=[_entry(now, "context", text)], record_change=True)
+    if classification.action is Action.OPEN:
+        decision = _open(signal, classification, service, now, runbook)
+        return decision.model_copy(update={"record_change": True})
+    return Decision(record_change=True)
+
+
+def stabilised(incident: Incident, now: datetime, runbook: Runbook = RUNBOOK) -> bool:
+    """Every alarm OK for the stabilisation window (D4)."""
+    if incident.status is not IncidentStatus.MONITORING or incident.monitoring_since is None:
+        return False
+    return now - incident.monitoring_since >= timedelta(seconds=runbook.stabilisation_seconds)
+
+
+def resolve(
+    current: Incident, now: datetime, *, by: str, channel: str, root_cause: str | None, resolution: str | None
+) -> Decision:
+    if not current.is_open:
+        return Decision()
+    incident = current.model_copy(deep=True)
+    incident.status = IncidentStatus.RESOLVED
+    incident.resolved_at = now
+    incident.resolved_by = by
+    incident.updated_at = now
+    incident.root_cause = root_cause or incident.root_cause
+    incident.resolution = resolution or incident.resolution
+    entry = TimelineEntry(at=now, kind="resolved", text=f"Resolved by {by}", actor=by, channel=channel)
+    return Decision(
+        incident=incident,
+        timeline=[entry],
+        notify=[Notify.RESOLUTION],
+        escalate=Escalate.STOP,
+        release_open_pointer=True,
+    )
+
+
+def _entry(now: datetime, kind: str, text: str) -> TimelineEntry:
+    return TimelineEntry(at=now, kind=kind, text=text)

@@ -1,0 +1,1 @@
+"""Notifications: runbook templates rendered with escaped fields, delivered per severity."""

@@ -1,0 +1,146 @@
+"""Render the runbook's templates. All wording lives in `templates/`; this module only fills fields."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
+from string import Template
+from typing import Any
+
+from pydantic import BaseModel
+
+from functions.incident import Incident, IncidentStatus
+from functions.notifications.escape import escape_text
+from functions.policy import RUNBOOK, Level, Runbook
+
+TEMPLATES = Path(__file__).parent / "templates"
+VERDICT_ICONS = {"ok": "✅", "warning": "⚠️", "critical": "❌", "unknown": "❔"}
+
+
+class Message(BaseModel):
+    kind: str
+    subject: str
+    text: str
+    level: Level | None = None
+
+
+@cache
+def template(name: str) -> Template:
+    return Template((TEMPLATES / f"{name}.txt").read_text(encoding="utf-8"))
+
+
+@cache
+def _phrases() -> dict[str, str]:
+    phrases: dict[str, str] = json.loads((TEMPLATES / "phrases.json").read_text(encoding="utf-8"))
+    return phrases
+
+
+def phrase(name: str, **fields: Any) -> str:
+    return Template(_phrases()[name]).substitute(fields)
+
+
+def render(name: str, fields: Mapping[str, Any]) -> str:
+    """Strict: a template field without a value is a bug, never a blank in a page."""
+    return template(name).substitute(fields).rstrip() + "\n"
+
+
+def when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
+
+
+def duration(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{mins} min" if mins or not minutes else ""]
+    return " ".join(part for part in parts if part) or "0 min"
+
+
+def _common(incident: Incident) -> dict[str, str]:
+    return {
+        "severity": incident.severity.value,
+        "service": escape_text(incident.service),
+        "status": incident.status.value,
+        "impact": escape_text(incident.impact),
+        "next_update": when(incident.next_update_at),
+        "root_cause": escape_text(incident.root_cause) or phrase("root_cause_unknown"),
+    }
+
+
+def _links(links: Mapping[str, str] | None) -> str:
+    return phrase("links", ack=links["ack"], resolve=links["resolve"]) if links else ""
+
+
+def _trigger(incident: Incident) -> str:
+    first = next(iter(incident.alarms.values()), None)
+    if first is None:
+        return escape_text(incident.title)
+    return phrase("trigger", name=escape_text(first.name), state=first.state.value, reason=escape_text(first.reason))
+
+
+def diagnosis(findings: list[dict[str, Any]], checked_at: datetime | None) -> str:
+    if not findings:
+        return ""
+    rows = "\n".join(
+        phrase(
+            "diagnosis_row",
+            icon=VERDICT_ICONS.get(str(f.get("status")), "❔"),
+            check=escape_text(str(f.get("check"))),
+            summary=escape_text(str(f.get("summary")), limit=200),
+        )
+        for f in findings
+    )
+    commands = "\n".join(
+        phrase("diagnosis_command", command=str(f["command"])) for f in findings if f.get("command")
+    )
+    return render("diagnosis", {"checked_at": when(checked_at), "rows": rows, "commands": commands})
+
+
+def initial_message(incident: Incident, links: Mapping[str, str] | None = None) -> Message:
+    fields = _common(incident) | {
+        "start_time": when(incident.opened_at),
+        "affected_systems": ", ".join(escape_text(s) for s in incident.affected_systems),
+        "trigger": _trigger(incident),
+        "channel": incident.channel_name,
+        "diagnosis": diagnosis(incident.findings, incident.opened_at),
+        "links": _links(links),
+    }
+    subject = phrase("subject_initial", severity=incident.severity.value, service=incident.service,
+                     title=escape_text(incident.title, limit=60))
+    return Message(kind="initial", subject=subject, text=render("initial", fields))
+
+
+def eta(incident: Incident, runbook: Runbook = RUNBOOK) -> str:
+    if incident.status is not IncidentStatus.MONITORING or incident.monitoring_since is None:
+        return phrase("eta_investigating")
+    settle = incident.monitoring_since + timedelta(seconds=runbook.stabilisation_seconds)
+    if runbook.severity(incident.severity).human_confirms_resolution:
+        return phrase("eta_confirm", since=when(incident.monitoring_since), at=when(settle))
+    return phrase("eta_auto_resolve", at=when(settle))
+
+
+def update_message(incident: Incident, links: Mapping[str, str] | None = None) -> Message:
+    actions = "\n".join(f"- {escape_text(action)}" for action in incident.actions_taken) or phrase("no_actions")
+    fields = _common(incident) | {"eta": eta(incident), "actions_taken": actions, "links": _links(links)}
+    subject = phrase("subject_update", severity=incident.severity.value, service=incident.service,
+                     status=incident.status.value)
+    return Message(kind="update", subject=subject, text=render("update", fields))
+
+
+def resolution_message(incident: Incident) -> Message:
+    resolved_at = incident.resolved_at or incident.updated_at
+    postmortem = (
+        phrase("postmortem_scheduled", at=when(incident.postmortem_at))
+        if incident.postmortem_at
+        else phrase("postmortem_none", severity=incident.severity.value)
+    )
+    fields = _common(incident) | {
+        "duration": duration(resolved_at - incident.opened_at),
+        "resolution": escape_text(incident.resolution) or phrase("resolution_unknown"),
+        "postmortem": postmortem,
+    }
+    subject = phrase("subject_resolution", severity=incident.severity.value, service=incident.service)
+    return Message(kind="resolution", subject=subject, text=render("resolution", fields))

@@ -1,0 +1,49 @@
+"""Send one incident notification exactly once: render → claim in the ledger → deliver → mark sent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from functions import clock
+from functions.incident import Incident
+from functions.incident_store import IncidentStore
+from functions.lifecycle import Notify
+from functions.notifications.channels import Notifier
+from functions.notifications.render import Message, initial_message, resolution_message, update_message
+
+LinkMaker = Callable[[Incident], Mapping[str, str] | None]
+
+
+def no_links(incident: Incident) -> None:
+    return None
+
+
+def ledger_key(incident: Incident, kind: Notify) -> str:
+    """Initial and resolution happen once per incident; an update once per incident version."""
+    return f"update-v{incident.version}" if kind is Notify.UPDATE else kind.value
+
+
+class IncidentMessenger:
+    def __init__(self, store: IncidentStore, notifier: Notifier, links: LinkMaker = no_links) -> None:
+        self._store = store
+        self._notifier = notifier
+        self._links = links
+
+    def render(self, incident: Incident, kind: Notify) -> Message:
+        if kind is Notify.INITIAL:
+            return initial_message(incident, self._links(incident))
+        if kind is Notify.UPDATE:
+            return update_message(incident, self._links(incident))
+        return resolution_message(incident)
+
+    def send(self, incident: Incident, kind: Notify) -> bool:
+        return self.send_message(incident, self.render(incident, kind), ledger_key(incident, kind))
+
+    def send_message(self, incident: Incident, message: Message, key: str) -> bool:
+        """False when this message was already sent (or is being sent) for the incident."""
+        now = clock.now()
+        if not self._store.claim_message(incident.id, key, now):
+            return False
+        self._notifier.send(message, incident.severity, incident.id, now)
+        self._store.mark_message_sent(incident.id, key, clock.now())
+        return True

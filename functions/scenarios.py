@@ -1,0 +1,134 @@
+"""Scenario and severity of a signal, read from the runbook policy. Pure: no AWS."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict
+
+from functions.intake.signal import AlarmState, Signal, SignalSource
+from functions.policy import RUNBOOK, AlarmRule, Runbook, Severity
+from functions.services import ServiceConfig
+
+
+class Action(str, Enum):
+    OPEN = "open"
+    UPDATE = "update"
+    RESOLVE = "resolve"
+    IGNORE = "ignore"
+
+
+class Classification(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    scenario: str | None
+    severity: Severity | None
+    service: str | None
+    rule: str | None
+    action: Action
+    basis: str  # why: which marker, metric or policy default decided
+
+
+_ALARM_ACTIONS = {AlarmState.ALARM: Action.OPEN, AlarmState.OK: Action.RESOLVE}
+
+
+def classify(signal: Signal, services: Sequence[ServiceConfig], runbook: Runbook = RUNBOOK) -> Classification:
+    if signal.source is SignalSource.UNKNOWN:
+        return Classification(
+            scenario=None, severity=None, service=None, rule=None, action=Action.IGNORE, basis=signal.reason
+        )
+    if signal.source is SignalSource.ALARM:
+        return _classify_alarm(signal, resolve_service(signal, services, fallback=True), runbook)
+    service = resolve_service(signal, services, fallback=False)
+    if service is None:
+        return Classification(
+            scenario=None,
+            severity=None,
+            service=None,
+            rule=None,
+            action=Action.IGNORE,
+            basis=f"{signal.source.value} event names no resource of a configured service",
+        )
+    return _classify_info(signal, service, runbook)
+
+
+def _classify_alarm(signal: Signal, service: str | None, runbook: Runbook) -> Classification:
+    rule, basis = _match_rule(signal, runbook)
+    action = _ALARM_ACTIONS.get(signal.state, Action.UPDATE) if signal.state else Action.UPDATE
+    if rule is None:
+        return Classification(
+            scenario=runbook.unknown_alarm_scenario,
+            severity=runbook.unknown_alarm_severity,
+            service=service,
+            rule=None,
+            action=action,
+            basis=basis,
+        )
+    return Classification(
+        scenario=rule.scenario, severity=rule.severity, service=service, rule=rule.rule, action=action, basis=basis
+    )
+
+
+def _match_rule(signal: Signal, runbook: Runbook) -> tuple[AlarmRule | None, str]:
+    if signal.marker and signal.marker.rule:
+        rule = runbook.rule(signal.marker.rule)
+        if rule:
+            return rule, f"alarm marker rule={rule.rule}"
+    for metric in signal.metrics:
+        for candidate in runbook.alarm_rules:
+            if (metric.namespace, metric.name) in _hints(candidate, metric.namespace):
+                return candidate, f"metric {metric.namespace}/{metric.name}"
+    default = runbook.unknown_alarm_severity.value
+    return None, f"alarm not named by the runbook: policy default {default} (D8)"
+
+
+def _hints(rule: AlarmRule, namespace: str | None) -> set[tuple[str | None, str]]:
+    """`*` in a hint's namespace matches the service's custom namespace, whatever it is called."""
+    return {(namespace if ns == "*" else ns, name) for ns, name in rule.metric_hints}
+
+
+def _classify_info(signal: Signal, service: str | None, runbook: Runbook) -> Classification:
+    info = next(rule for rule in runbook.info_signals if rule.source == signal.source.value)
+    haystack = " ".join((signal.name, signal.reason, *signal.categories)).lower()
+    breaking = [word for word in info.opens_incident_when if word.lower() in haystack]
+    return Classification(
+        scenario=info.scenario,
+        severity=Severity.P2,
+        service=service,
+        rule=None,
+        action=Action.OPEN if breaking else Action.UPDATE,
+        basis=f"{signal.source.value} event '{breaking[0]}' opens an incident (D7)"
+        if breaking
+        else f"{signal.source.value} info event is recorded, pages nobody (D7)",
+    )
+
+
+_TOKEN_SPLIT = re.compile(r"[/:,\s]+")
+
+
+def resolve_service(signal: Signal, services: Sequence[ServiceConfig], fallback: bool) -> str | None:
+    """The marker's service, else the service whose resource names the signal mentions.
+
+    An alarm is never dropped (D8): with one service configured it belongs to that service.
+    """
+    known = {service.name for service in services}
+    if signal.marker and signal.marker.service in known:
+        return signal.marker.service
+    tokens = _signal_tokens(signal)
+    for service in services:
+        if tokens & service.resource_names():
+            return service.name
+    for service in services:
+        if signal.name.startswith(f"{service.name}-"):
+            return service.name
+    return services[0].name if fallback and len(services) == 1 else None
+
+
+def _signal_tokens(signal: Signal) -> set[str]:
+    values: list[str] = list(signal.resources)
+    for metric in signal.metrics:
+        values.extend(metric.dimensions.values())
+        values.append(metric.namespace or "")
+    return {token for value in values for token in _TOKEN_SPLIT.split(value) if token}

@@ -1,0 +1,60 @@
+"""Runtime settings from the function's environment, validated once at cold start.
+
+Secrets are never here: only the *names* of the Secrets Manager secret / SSM parameter
+that hold them, read at run time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import cache
+
+from pydantic import BaseModel, ConfigDict, Field, Json, ValidationError
+
+from functions.policy import Level, Severity
+from functions.services import DEFAULT_SERVICES, ServiceConfig
+
+
+class SettingsError(Exception):
+    """The function's configuration is wrong: raised at cold start with every problem named."""
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    INCIDENT_TABLE: str = Field(min_length=1)
+    ESCALATION_STATE_MACHINE_ARN: str = ""
+    NOTIFICATION_TOPICS: Json[dict[Severity, str]] = Field(default_factory=dict)  # type: ignore[assignment]
+    PAGE_TOPICS: Json[dict[Level, str]] = Field(default_factory=dict)  # type: ignore[assignment]
+    SLACK_SEVERITIES: Json[list[Severity]] = Field(  # type: ignore[assignment]
+        default_factory=lambda: [Severity.P0, Severity.P1, Severity.P2, Severity.P3]
+    )
+    SLACK_WEBHOOK_SECRET_ID: str = ""
+    SLACK_WEBHOOK_PARAMETER: str = ""
+    SERVICES: Json[tuple[ServiceConfig, ...]] = DEFAULT_SERVICES  # type: ignore[assignment]
+    DIAGNOSTICS_BUDGET_SECONDS: float = Field(default=10.0, gt=0, le=60)
+    DEAD_LETTER_QUEUE_URL: str = ""
+    ACTION_BASE_URL: str = ""
+    ACTION_SIGNING_SECRET_ID: str = ""
+    POSTMORTEM_BUCKET: str = ""
+
+    def service(self, name: str | None) -> ServiceConfig:
+        for service in self.SERVICES:
+            if service.name == name:
+                return service
+        return ServiceConfig(name=name or "unassigned")
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+    try:
+        return Settings.model_validate({k: v for k, v in env.items() if k in Settings.model_fields})
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise SettingsError(f"invalid function configuration: {problems}") from None
+
+
+@cache
+def settings() -> Settings:
+    return load_settings()

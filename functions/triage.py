@@ -1,0 +1,171 @@
+"""The intake pipeline, top to bottom: signal → scenario/severity → incident → first response.
+
+First response for a new incident: diagnostics → severity follows the evidence → the
+Initial Incident Notification → the escalation clock. Every step is idempotent, so a
+redelivered alarm finishes a first response that a crash interrupted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel
+
+from functions import clock
+from functions.escalation import Escalator
+from functions.incident import Incident
+from functions.incident_store import ConcurrentUpdate, DuplicateDelivery, IncidentStore
+from functions.intake.parse import Rejected, parse_event
+from functions.intake.signal import Signal
+from functions.lifecycle import Decision, Escalate, Notify, decide
+from functions.notifications.sender import IncidentMessenger
+from functions.observability import logger
+from functions.scenarios import Action, Classification, classify
+from functions.settings import Settings
+
+MAX_ATTEMPTS = 8
+
+
+class Result(str, Enum):
+    OPENED = "opened"
+    UPDATED = "updated"
+    NO_CHANGE = "no-change"
+    DUPLICATE = "duplicate"
+    IGNORED = "ignored"
+    REJECTED = "rejected"
+
+
+class Outcome(BaseModel):
+    result: Result
+    name: str = ""
+    incident_id: str | None = None
+    classification: Classification | None = None
+    reason: str = ""
+
+
+Diagnose = Callable[[Incident], Incident]
+
+
+class Responder:
+    """The pipeline with its collaborators; one per container."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: IncidentStore,
+        messenger: IncidentMessenger,
+        escalator: Escalator,
+        diagnose: Diagnose,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.messenger = messenger
+        self.escalator = escalator
+        self.diagnose = diagnose
+
+    def handle_event(self, event: Any) -> list[Outcome]:
+        return [self._handle_record(record) for record in parse_event(event)]
+
+    def _handle_record(self, record: Signal | Rejected) -> Outcome:
+        if isinstance(record, Rejected):
+            logger.warning("rejected record", extra={"reason": record.reason})
+            return Outcome(result=Result.REJECTED, reason=record.reason)
+        return self.handle_signal(record)
+
+    def handle_signal(self, signal: Signal) -> Outcome:
+        classification = classify(signal, self.settings.SERVICES)
+        if classification.action is Action.IGNORE:
+            return Outcome(result=Result.IGNORED, name=signal.name, classification=classification,
+                           reason=classification.basis)
+        for _ in range(MAX_ATTEMPTS):
+            try:
+                return self._apply(signal, classification)
+            except ConcurrentUpdate:
+                continue
+        raise ConcurrentUpdate(f"gave up on {signal.name} after {MAX_ATTEMPTS} conflicting writes")
+
+    def _apply(self, signal: Signal, classification: Classification) -> Outcome:
+        service = self.settings.service(classification.service)
+        current = self.store.open_incident(service.name)
+        now = clock.now()
+        decision = decide(current, signal, classification, service, now)
+        if decision.created and decision.incident:
+            decision.incident.linked_incident = self.store.last_resolved(service.name)
+        try:
+            stored = self.store.commit(decision, now=now, delivery_key=signal.dedup_key, signal=signal)
+        except DuplicateDelivery:
+            if current is not None and not current.first_response_done:
+                self.first_response(current)
+            return Outcome(result=Result.DUPLICATE, name=signal.name, incident_id=current.id if current else None,
+                           classification=classification)
+        if stored is None:
+            return Outcome(result=Result.NO_CHANGE, name=signal.name, classification=classification)
+        if decision.created:
+            self.first_response(stored)
+            return Outcome(result=Result.OPENED, name=signal.name, incident_id=stored.id,
+                           classification=classification)
+        self.follow_up(stored, decision, previous_execution=current.escalation_execution if current else None)
+        return Outcome(result=Result.UPDATED, name=signal.name, incident_id=stored.id, classification=classification)
+
+    def first_response(self, incident: Incident) -> Incident:
+        """Diagnose, notify, start the clock; each step skips itself if done before."""
+        if not incident.findings:
+            incident = self.diagnose(incident)
+        self.messenger.send(incident, Notify.INITIAL)
+        incident = self.escalator.start(incident)
+        return self.update(incident.id, _mark_first_response_done(incident.escalation_execution))
+
+    def follow_up(self, incident: Incident, decision: Decision, previous_execution: str | None) -> None:
+        for kind in decision.notify:
+            self.messenger.send(incident, kind)
+        if decision.escalate is Escalate.RESCHEDULE and incident.first_response_done:
+            started = self.escalator.reschedule(incident, previous_execution, clock.now())
+            self.update(incident.id, _record_execution(started))
+        elif decision.escalate is Escalate.STOP:
+            self.escalator.stop_execution(incident.escalation_execution, "incident resolved")
+
+    def update(self, incident_id: str, change: Callable[[Incident, datetime], Decision]) -> Incident:
+        """Read-modify-write with the version check, retried on conflict."""
+        for _ in range(MAX_ATTEMPTS):
+            current = self.store.get(incident_id)
+            if current is None:
+                raise LookupError(f"incident {incident_id} not found")
+            now = clock.now()
+            decision = change(current, now)
+            if decision.incident is None:
+                return current
+            try:
+                stored = self.store.commit(decision, now=now)
+            except ConcurrentUpdate:
+                continue
+            return stored or current
+        raise ConcurrentUpdate(f"gave up updating {incident_id} after {MAX_ATTEMPTS} conflicting writes")
+
+
+def _mark_first_response_done(execution: str | None) -> Callable[[Incident, datetime], Decision]:
+    def change(current: Incident, now: datetime) -> Decision:
+        if current.first_response_done:
+            return Decision()
+        incident = current.model_copy(update={"first_response_done": True, "escalation_execution": execution})
+        return Decision(incident=incident)
+
+    return change
+
+
+def _record_execution(started: Incident) -> Callable[[Incident, datetime], Decision]:
+    def change(current: Incident, now: datetime) -> Decision:
+        if current.escalation_generation != started.escalation_generation:
+            return Decision()  # a newer generation already took over
+        return Decision(incident=current.model_copy(update={"escalation_execution": started.escalation_execution}))
+
+    return change
+
+
+def summarize(outcomes: Sequence[Outcome]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        counts[outcome.result.value] = counts.get(outcome.result.value, 0) + 1
+    return counts

@@ -1,0 +1,119 @@
+"""`responder`: classify events offline, replay them through the real handlers on an embedded AWS.
+
+Bad input never gives a traceback: one line on stderr naming the file and the problem, exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from local.errors import InputError
+
+EXIT_BAD_INPUT = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _quiet_runtime_logs(verbose=getattr(args, "verbose", False))
+    try:
+        code: int = args.run(args)
+    except InputError as error:
+        print(f"responder: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="responder", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    classify = commands.add_parser("classify", help="print scenario, severity and action per alarm; no AWS")
+    classify.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    classify.set_defaults(run=_run_classify)
+
+    replay = commands.add_parser("replay", help="run events through the real handlers on an embedded AWS")
+    replay.add_argument("files", nargs="+", type=Path, metavar="FILE", help="events, replayed in order as one story")
+    replay.add_argument("--json", action="store_true", help="print one JSON document instead of the transcript")
+    replay.add_argument("--ack-at", metavar="DURATION", help="a person acknowledges at this virtual time (20m)")
+    replay.add_argument("--by", default="on-call engineer", metavar="NAME", help="who acknowledges/resolves")
+    replay.add_argument("--resolve-at", metavar="DURATION", help="a person resolves at this virtual time (2h)")
+    replay.add_argument("--until", metavar="DURATION", help="how long to run the escalation clock (default: 12h)")
+    replay.add_argument("--verbose", action="store_true", help="show the handlers' own logs on stderr")
+    replay.set_defaults(run=_run_replay)
+    return parser
+
+
+def _quiet_runtime_logs(verbose: bool) -> None:
+    """The handlers log JSON to stdout in Lambda; here stdout is the transcript, so logs go to stderr."""
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "INFO" if verbose else "ERROR")
+    from functions.observability import logger
+
+    handler = logger.logger_handler
+    if isinstance(handler, logging.StreamHandler):
+        handler.setStream(sys.stderr)
+    logger.setLevel(os.environ["POWERTOOLS_LOG_LEVEL"])
+
+
+def load_event(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"{path}: cannot read ({type(error).__name__})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(f"{path}: not JSON ({error.msg} at line {error.lineno} column {error.colno})") from None
+
+
+def _run_classify(args: argparse.Namespace) -> int:
+    from local.classify import classify_event
+
+    status = 0
+    for path in args.files:
+        try:
+            lines = classify_event(load_event(path))
+        except InputError as error:
+            print(f"responder: {error}", file=sys.stderr)
+            status = EXIT_BAD_INPUT
+            continue
+        for line in lines:
+            if "error" in line:
+                print(f"responder: {path}: {line['error']}", file=sys.stderr)
+                status = EXIT_BAD_INPUT
+            else:
+                print(json.dumps(line, ensure_ascii=False))
+    return status
+
+
+def _run_replay(args: argparse.Namespace) -> int:
+    from local.replay import ReplayScript, replay
+
+    events = [(path, load_event(path)) for path in args.files]
+    script = ReplayScript.from_args(args.ack_at, args.resolve_at, args.until, args.by)
+    report = replay(events, script)
+    if args.json:
+        print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+    else:
+        print(report.transcript())
+    if report.rejected:
+        for line in report.rejected:
+            print(f"responder: {line}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

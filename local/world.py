@@ -1,0 +1,236 @@
+"""The embedded AWS for local replay: moto in process, set up the way the stack deploys it.
+
+Local-only tooling. It creates the incident table, the notification and page topics (each
+captured by an SQS queue, as an email/SMS/chat subscriber would receive it), a Slack webhook
+(a real HTTP server on 127.0.0.1 whose URL sits in Secrets Manager), seeds the runbook's
+service, and points the real handlers at all of it through their environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from moto import mock_aws
+from pydantic import BaseModel
+
+from functions import container
+from functions.aws import AwsClients
+from functions.incident_store import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE
+from functions.policy import Level, Severity
+from functions.services import DEFAULT_SERVICES, ServiceConfig
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+TABLE = "runbook-responder-incidents"
+SLACK_SECRET = "runbook-responder/slack-webhook"
+SIGNING_SECRET = "runbook-responder/action-signing-key"
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+}
+MOTO_CONFIG: dict[str, Any] = {
+    "stepfunctions": {"execute_state_machine": True},
+    "lambda": {"use_docker": False},
+}
+
+
+class Delivered(BaseModel):
+    """One message as a person on a channel received it."""
+
+    at: datetime | None
+    kind: str
+    level: str | None
+    channel: str
+    incident_id: str
+    text: str
+
+
+class SlackCapture:
+    """A stand-in Slack incoming webhook: a real HTTP endpoint on loopback that records posts."""
+
+    def __init__(self, status: int = 200) -> None:
+        self.posts: list[dict[str, Any]] = []
+        self.status = status
+        capture = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server API
+                length = int(self.headers.get("Content-Length", 0))
+                body = json.loads(self.rfile.read(length) or b"{}")
+                capture.posts.append(body)
+                self.send_response(capture.status)
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server API
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}/services/T000/B000/local"
+
+    def __enter__(self) -> SlackCapture:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def delivered(self) -> list[Delivered]:
+        return [
+            Delivered(
+                at=_parse_at(post.get("metadata", {}).get("at")),
+                kind=post.get("metadata", {}).get("kind", "?"),
+                level=post.get("metadata", {}).get("level") or None,
+                channel="slack",
+                incident_id=post.get("metadata", {}).get("incident_id", ""),
+                text=post.get("text", ""),
+            )
+            for post in self.posts
+        ]
+
+
+def _parse_at(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class LocalWorld:
+    """Handles to what was created; `env` is what the handlers read."""
+
+    def __init__(self, clients: AwsClients, slack: SlackCapture, services: tuple[ServiceConfig, ...]) -> None:
+        self.clients = clients
+        self.slack = slack
+        self.services = services
+        self.topics: dict[str, str] = {}
+        self.queues: dict[str, str] = {}
+        self.env: dict[str, str] = {}
+
+    def create(self) -> None:
+        self._create_table()
+        for severity in Severity:
+            self._topic_with_inbox(f"notify-{severity.value}")
+        for level in Level:
+            self._topic_with_inbox(f"page-{level.value}")
+        self._topic_with_inbox("ops")
+        sm = self.clients.secretsmanager
+        sm.create_secret(Name=SLACK_SECRET, SecretString=json.dumps({"webhook_url": self.slack.url}))
+        sm.create_secret(Name=SIGNING_SECRET, SecretString=os.urandom(32).hex())
+        dlq = self.clients.sqs.create_queue(QueueName="runbook-responder-intake-dlq")["QueueUrl"]
+        self.queues["dlq"] = dlq
+        self.env = {
+            "INCIDENT_TABLE": TABLE,
+            "NOTIFICATION_TOPICS": json.dumps({s.value: self.topics[f"notify-{s.value}"] for s in Severity}),
+            "PAGE_TOPICS": json.dumps({lv.value: self.topics[f"page-{lv.value}"] for lv in Level}),
+            "SLACK_WEBHOOK_SECRET_ID": SLACK_SECRET,
+            "ACTION_SIGNING_SECRET_ID": SIGNING_SECRET,
+            "ACTION_BASE_URL": "https://responder.example.invalid",
+            "SERVICES": json.dumps([s.model_dump(mode="json") for s in self.services]),
+            "DEAD_LETTER_QUEUE_URL": dlq,
+            "POWERTOOLS_METRICS_NAMESPACE": "RunbookResponder",
+            "POWERTOOLS_SERVICE_NAME": "runbook-responder",
+            "POWERTOOLS_DEV": "false",
+        }
+
+    def _create_table(self) -> None:
+        db = self.clients.dynamodb
+        db.create_table(
+            TableName=TABLE,
+            KeySchema=[
+                {"AttributeName": PARTITION_KEY, "KeyType": "HASH"},
+                {"AttributeName": SORT_KEY, "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": PARTITION_KEY, "AttributeType": "S"},
+                {"AttributeName": SORT_KEY, "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        db.update_time_to_live(
+            TableName=TABLE, TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE}
+        )
+
+    def _topic_with_inbox(self, name: str) -> None:
+        topic = self.clients.sns.create_topic(Name=f"runbook-responder-{name}")["TopicArn"]
+        queue = self.clients.sqs.create_queue(QueueName=f"inbox-{name}")["QueueUrl"]
+        queue_arn = self.clients.sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        self.clients.sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+        self.topics[name] = topic
+        self.queues[name] = queue
+
+    def delivered(self) -> list[Delivered]:
+        """Everything the SNS subscribers and Slack received so far, in time order."""
+        messages = [m for name, url in self.queues.items() if name != "dlq" for m in self._drain(name, url)]
+        messages.extend(self.slack.delivered())
+        return sorted(messages, key=lambda m: (m.at or datetime.min.astimezone(), m.channel))
+
+    def _drain(self, name: str, url: str) -> list[Delivered]:
+        received: list[Delivered] = []
+        while True:
+            batch = self.clients.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+            if not batch:
+                return received
+            for message in batch:
+                received.append(_from_sns_envelope(name, json.loads(message["Body"])))
+                self.clients.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+    def dead_letters(self) -> list[dict[str, Any]]:
+        batch = self.clients.sqs.receive_message(QueueUrl=self.queues["dlq"], MaxNumberOfMessages=10)
+        return [json.loads(m["Body"]) for m in batch.get("Messages", [])]
+
+
+def _from_sns_envelope(inbox: str, envelope: dict[str, Any]) -> Delivered:
+    attributes = {k: v.get("Value") for k, v in envelope.get("MessageAttributes", {}).items()}
+    return Delivered(
+        at=_parse_at(attributes.get("at")),
+        kind=attributes.get("kind", "?"),
+        level=attributes.get("level") or None,
+        channel=f"sns:{inbox}",
+        incident_id=attributes.get("incident_id", ""),
+        text=envelope.get("Message", ""),
+    )
+
+
+@contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+@contextmanager
+def local_world(services: tuple[ServiceConfig, ...] = DEFAULT_SERVICES) -> Iterator[LocalWorld]:
+    """moto + the responder's resources + the handlers' environment, torn down on exit."""
+    with environment(FAKE_CREDENTIALS), mock_aws(config=MOTO_CONFIG), SlackCapture() as slack:
+        world = LocalWorld(AwsClients(), slack, services)
+        world.create()
+        with environment(world.env):
+            container.reset()
+            try:
+                yield world
+            finally:
+                container.reset()
