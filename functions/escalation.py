@@ -18,7 +18,7 @@ remaining schedule cleanly: levels already paged are not paged again.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -28,7 +28,7 @@ from functions.incident import Incident, IncidentStatus
 from functions.policy import RUNBOOK, Level, Runbook, Severity
 
 
-class StepKind(str, Enum):
+class StepKind(StrEnum):
     PAGE = "page"
     ACK_REMINDER = "ack-reminder"
     EXHAUSTED = "exhausted"
@@ -116,7 +116,7 @@ def _stabilisation(incident: Incident, runbook: Runbook) -> list[Step]:
 
 def current_owner(incident: Incident) -> Level:
     """The highest level paged so far (L1 before anyone is paged)."""
-    return max(incident.paged_at, key=lambda level: level.index, default=Level.L1)
+    return max(incident.paged_at, key=lambda level: level.position, default=Level.L1)
 
 
 def due(incident: Incident, now: datetime, runbook: Runbook = RUNBOOK) -> list[Step]:
@@ -190,4 +190,3 @@ class Escalator:
 
     def _execution_arn(self, name: str) -> str:
         return self._arn.replace(":stateMachine:", ":execution:") + f":{name}"
-

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -13,7 +13,7 @@ from functions.intake.signal import AlarmState
 from functions.policy import Level, Severity
 
 
-class IncidentStatus(str, Enum):
+class IncidentStatus(StrEnum):
     INVESTIGATING = "Investigating"
     IDENTIFIED = "Identified"
     MONITORING = "Monitoring"

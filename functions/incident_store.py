@@ -121,7 +121,7 @@ class DynamoIncidentStore:
         stored = incident.model_copy(update={"version": incident.version + 1}) if incident else None
         if incident and stored:
             items.append(self._put_incident(stored, expected=None if decision.created else incident.version))
-            items.extend(self._timeline_puts(stored.id, decision.timeline))
+            items.extend(self._timeline_puts(stored, decision.timeline))
             items.extend(self._pointer_writes(stored, decision))
         if decision.record_change and signal is not None:
             items.append(self._put_change(signal, stored.service if stored else None))
@@ -195,14 +195,15 @@ class DynamoIncidentStore:
             put["ExpressionAttributeValues"] = {":expected": _n(expected)}
         return {"Put": put}
 
-    def _timeline_puts(self, incident_id: str, entries: list[TimelineEntry]) -> list[dict[str, Any]]:
+    def _timeline_puts(self, incident: Incident, entries: list[TimelineEntry]) -> list[dict[str, Any]]:
+        """Keyed by time, then the incident version that wrote it: unique, and in causal order."""
         return [
             {
                 "Put": {
                     "TableName": self._table,
                     "Item": {
-                        "pk": _s(f"INCIDENT#{incident_id}"),
-                        "sk": _s(f"TL#{entry.at.isoformat()}#{index:02d}#{entry.kind}"),
+                        "pk": _s(f"INCIDENT#{incident.id}"),
+                        "sk": _s(f"TL#{entry.at.isoformat()}#{incident.version:06d}#{index:02d}"),
                         "doc": _s(entry.model_dump_json()),
                     },
                 }
@@ -274,9 +275,7 @@ class DynamoIncidentStore:
             raise ConcurrentUpdate(",".join(reasons)) from error
 
     def _get_item(self, pk: str, sk: str) -> dict[str, Any] | None:
-        response = self._db.get_item(
-            TableName=self._table, Key={"pk": _s(pk), "sk": _s(sk)}, ConsistentRead=True
-        )
+        response = self._db.get_item(TableName=self._table, Key={"pk": _s(pk), "sk": _s(sk)}, ConsistentRead=True)
         item: dict[str, Any] | None = response.get("Item")
         return item
 

@@ -7,7 +7,7 @@ pipeline sends the notifications and moves the escalation it names.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from enum import Enum
+from enum import StrEnum
 
 from pydantic import BaseModel
 
@@ -18,13 +18,13 @@ from functions.scenarios import Action, Classification
 from functions.services import ServiceConfig
 
 
-class Notify(str, Enum):
+class Notify(StrEnum):
     INITIAL = "initial"
     UPDATE = "update"
     RESOLUTION = "resolution"
 
 
-class Escalate(str, Enum):
+class Escalate(StrEnum):
     NONE = "none"
     START = "start"
     RESCHEDULE = "reschedule"
@@ -54,9 +54,18 @@ def decide(
     runbook: Runbook = RUNBOOK,
 ) -> Decision:
     decision = _decide(current, signal, classification, service, now, runbook)
-    if decision.escalate is Escalate.RESCHEDULE and decision.incident is not None:
-        decision.incident.escalation_generation += 1
+    incident = decision.incident
+    if incident is not None and decision.escalate is Escalate.RESCHEDULE:
+        incident.escalation_generation += 1
+    if incident is not None and Notify.UPDATE in decision.notify:
+        promise_next_update(incident, now, runbook)
     return decision
+
+
+def promise_next_update(incident: Incident, now: datetime, runbook: Runbook = RUNBOOK) -> None:
+    """Each status update promises the next one at the severity's cadence (D5)."""
+    cadence = runbook.severity(incident.severity).update_every_seconds
+    incident.next_update_at = now + timedelta(seconds=cadence)
 
 
 def _decide(
@@ -109,9 +118,7 @@ def _open(
         text=f"Incident opened at {classification.severity.value} ({scenario.title}) by {signal.name}: "
         f"{classification.basis}",
     )
-    return Decision(
-        incident=incident, created=True, timeline=[entry], notify=[Notify.INITIAL], escalate=Escalate.START
-    )
+    return Decision(incident=incident, created=True, timeline=[entry], notify=[Notify.INITIAL], escalate=Escalate.START)
 
 
 def _member(signal: Signal, classification: Classification) -> dict[str, MemberAlarm]:
@@ -138,26 +145,35 @@ def _alarm_fires(current: Incident, signal: Signal, classification: Classificati
     incident.alarms.update(_member(signal, classification))
     incident.updated_at = now
     timeline: list[TimelineEntry] = []
-    decision = Decision(incident=incident, timeline=timeline)
+    notify: list[Notify] = []
+    escalate = Escalate.NONE
     if incident.status is IncidentStatus.MONITORING:
         incident.status = IncidentStatus.INVESTIGATING
         incident.monitoring_since = None
         incident.flap_count += 1
-        timeline.append(_entry(now, "flapping", f"{signal.name} returned to ALARM; held on the open incident"))
-        decision.escalate = Escalate.RESCHEDULE
+        timeline.append(_entry(now, "flapping", f"{signal.name} fired again while monitoring; held on this incident"))
+        escalate = Escalate.RESCHEDULE
     elif member is None:
         timeline.append(_entry(now, "joined", f"{signal.name} joined ({classification.basis})"))
     if classification.severity.outranks(incident.severity):
-        previous = incident.severity
-        incident.severity = classification.severity
-        incident.scenario = classification.scenario
-        incident.severity_reason = f"{signal.name}: {classification.basis}"
-        timeline.append(
-            _entry(now, "severity", f"Severity {previous.value} → {classification.severity.value}: {signal.name}")
-        )
-        decision.notify.append(Notify.UPDATE)
-        decision.escalate = Escalate.RESCHEDULE
-    return decision if timeline else Decision(incident=incident)
+        timeline.append(_upgrade(incident, signal.name, classification, now))
+        notify.append(Notify.UPDATE)
+        escalate = Escalate.RESCHEDULE
+    return Decision(incident=incident, timeline=timeline, notify=notify, escalate=escalate)
+
+
+def _upgrade(incident: Incident, cause: str, classification: Classification, now: datetime) -> TimelineEntry:
+    """A more severe alarm raises the incident: severity, scenario, impact and update cadence follow."""
+    assert classification.severity is not None and classification.scenario is not None
+    scenario = RUNBOOK.scenario(classification.scenario)
+    previous = incident.severity
+    incident.severity = classification.severity
+    incident.scenario = scenario.name
+    incident.impact = scenario.impact
+    incident.severity_reason = f"{cause}: {classification.basis}"
+    text = f"Severity {previous.value} → {classification.severity.value} ({scenario.title}): {cause}"
+    incident.actions_taken.append(text)
+    return _entry(now, "severity", text)
 
 
 def _alarm_clears(current: Incident, signal: Signal, now: datetime) -> Decision:
@@ -168,14 +184,13 @@ def _alarm_clears(current: Incident, signal: Signal, now: datetime) -> Decision:
     incident.alarms[signal.name] = member.model_copy(update={"state": AlarmState.OK, "since": signal.occurred_at})
     incident.updated_at = now
     timeline = [_entry(now, "alarm-ok", f"{signal.name} is OK")]
-    decision = Decision(incident=incident, timeline=timeline)
-    if incident.all_alarms_ok and incident.status is not IncidentStatus.MONITORING:
-        incident.status = IncidentStatus.MONITORING
-        incident.monitoring_since = now
-        timeline.append(_entry(now, "monitoring", "All alarms OK: monitoring for stabilisation"))
-        decision.notify.append(Notify.UPDATE)
-        decision.escalate = Escalate.RESCHEDULE
-    return decision
+    if not incident.all_alarms_ok or incident.status is IncidentStatus.MONITORING:
+        return Decision(incident=incident, timeline=timeline)
+    incident.status = IncidentStatus.MONITORING
+    incident.monitoring_since = now
+    incident.actions_taken.append(f"All alarms OK since {now:%H:%M} UTC; monitoring for stabilisation")
+    timeline.append(_entry(now, "monitoring", "All alarms OK: monitoring for stabilisation"))
+    return Decision(incident=incident, timeline=timeline, notify=[Notify.UPDATE], escalate=Escalate.RESCHEDULE)
 
 
 def _note(current: Incident, signal: Signal, now: datetime, kind: str, text: str) -> Decision:

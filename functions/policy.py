@@ -8,7 +8,7 @@ by its number (D1, D2, ...).
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from functools import cached_property
 from typing import Literal
 
@@ -19,7 +19,7 @@ HOUR = 60 * MINUTE
 DAY = 24 * HOUR
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     P0 = "P0"
     P1 = "P1"
     P2 = "P2"
@@ -34,14 +34,14 @@ class Severity(str, Enum):
         return self.rank < other.rank
 
 
-class Level(str, Enum):
+class Level(StrEnum):
     L1 = "L1"
     L2 = "L2"
     L3 = "L3"
     L4 = "L4"
 
     @property
-    def index(self) -> int:
+    def position(self) -> int:
         return int(self.value[1]) - 1
 
 
@@ -117,6 +117,7 @@ class InfoSignalRule(Frozen):
     source: Literal["ecs", "rds", "health"]
     scenario: str
     opens_incident_when: tuple[str, ...] = Field(description="event names that open an incident (D7)")
+    incident_scenario: str | None = Field(default=None, description="scenario of the incident it opens")
 
 
 class Runbook(Frozen):
@@ -141,7 +142,7 @@ class Runbook(Frozen):
         return self._rules.get(rule)
 
     def level(self, level: Level) -> LevelPolicy:
-        return self.ladder[level.index]
+        return self.ladder[level.position]
 
     @cached_property
     def _severities(self) -> dict[Severity, SeverityPolicy]:
@@ -520,6 +521,7 @@ INFO_SIGNALS = (
         source="rds",
         scenario="config-change",
         opens_incident_when=("failure", "failover", "low storage"),
+        incident_scenario="database",
     ),
     InfoSignalRule(source="health", scenario="maintenance", opens_incident_when=("issue",)),
 )

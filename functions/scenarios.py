@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from enum import Enum
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
@@ -13,7 +13,7 @@ from functions.policy import RUNBOOK, AlarmRule, Runbook, Severity
 from functions.services import ServiceConfig
 
 
-class Action(str, Enum):
+class Action(StrEnum):
     OPEN = "open"
     UPDATE = "update"
     RESOLVE = "resolve"
@@ -94,7 +94,7 @@ def _classify_info(signal: Signal, service: str | None, runbook: Runbook) -> Cla
     haystack = " ".join((signal.name, signal.reason, *signal.categories)).lower()
     breaking = [word for word in info.opens_incident_when if word.lower() in haystack]
     return Classification(
-        scenario=info.scenario,
+        scenario=(info.incident_scenario or info.scenario) if breaking else info.scenario,
         severity=Severity.P2,
         service=service,
         rule=None,

@@ -25,14 +25,14 @@ class Settings(BaseModel):
 
     INCIDENT_TABLE: str = Field(min_length=1)
     ESCALATION_STATE_MACHINE_ARN: str = ""
-    NOTIFICATION_TOPICS: Json[dict[Severity, str]] = Field(default_factory=dict)  # type: ignore[assignment]
-    PAGE_TOPICS: Json[dict[Level, str]] = Field(default_factory=dict)  # type: ignore[assignment]
-    SLACK_SEVERITIES: Json[list[Severity]] = Field(  # type: ignore[assignment]
+    NOTIFICATION_TOPICS: Json[dict[Severity, str]] = Field(default_factory=dict)
+    PAGE_TOPICS: Json[dict[Level, str]] = Field(default_factory=dict)
+    SLACK_SEVERITIES: Json[list[Severity]] = Field(
         default_factory=lambda: [Severity.P0, Severity.P1, Severity.P2, Severity.P3]
     )
     SLACK_WEBHOOK_SECRET_ID: str = ""
     SLACK_WEBHOOK_PARAMETER: str = ""
-    SERVICES: Json[tuple[ServiceConfig, ...]] = DEFAULT_SERVICES  # type: ignore[assignment]
+    SERVICES: Json[tuple[ServiceConfig, ...]] = DEFAULT_SERVICES
     DIAGNOSTICS_BUDGET_SECONDS: float = Field(default=10.0, gt=0, le=60)
     DEAD_LETTER_QUEUE_URL: str = ""
     ACTION_BASE_URL: str = ""

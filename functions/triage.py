@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
@@ -29,7 +29,7 @@ from functions.settings import Settings
 MAX_ATTEMPTS = 8
 
 
-class Result(str, Enum):
+class Result(StrEnum):
     OPENED = "opened"
     UPDATED = "updated"
     NO_CHANGE = "no-change"
@@ -78,8 +78,9 @@ class Responder:
     def handle_signal(self, signal: Signal) -> Outcome:
         classification = classify(signal, self.settings.SERVICES)
         if classification.action is Action.IGNORE:
-            return Outcome(result=Result.IGNORED, name=signal.name, classification=classification,
-                           reason=classification.basis)
+            return Outcome(
+                result=Result.IGNORED, name=signal.name, classification=classification, reason=classification.basis
+            )
         for _ in range(MAX_ATTEMPTS):
             try:
                 return self._apply(signal, classification)
@@ -99,14 +100,17 @@ class Responder:
         except DuplicateDelivery:
             if current is not None and not current.first_response_done:
                 self.first_response(current)
-            return Outcome(result=Result.DUPLICATE, name=signal.name, incident_id=current.id if current else None,
-                           classification=classification)
+            return Outcome(
+                result=Result.DUPLICATE,
+                name=signal.name,
+                incident_id=current.id if current else None,
+                classification=classification,
+            )
         if stored is None:
             return Outcome(result=Result.NO_CHANGE, name=signal.name, classification=classification)
         if decision.created:
             self.first_response(stored)
-            return Outcome(result=Result.OPENED, name=signal.name, incident_id=stored.id,
-                           classification=classification)
+            return Outcome(result=Result.OPENED, name=signal.name, incident_id=stored.id, classification=classification)
         self.follow_up(stored, decision, previous_execution=current.escalation_execution if current else None)
         return Outcome(result=Result.UPDATED, name=signal.name, incident_id=stored.id, classification=classification)
 

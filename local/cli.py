@@ -30,6 +30,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # the one place a bug becomes a line, not a traceback
+        if os.environ.get("RESPONDER_DEBUG"):
+            raise
+        print(
+            f"responder: internal error: {type(error).__name__}: {error} (RESPONDER_DEBUG=1 shows where)",
+            file=sys.stderr,
+        )
+        return 1
     return code
 
 

@@ -65,7 +65,7 @@ class SlackCapture:
         capture = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server API
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 capture.posts.append(body)
@@ -73,7 +73,7 @@ class SlackCapture:
                 self.end_headers()
                 self.wfile.write(b"ok")
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server API
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -168,9 +168,9 @@ class LocalWorld:
     def _topic_with_inbox(self, name: str) -> None:
         topic = self.clients.sns.create_topic(Name=f"runbook-responder-{name}")["TopicArn"]
         queue = self.clients.sqs.create_queue(QueueName=f"inbox-{name}")["QueueUrl"]
-        queue_arn = self.clients.sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
+        queue_arn = self.clients.sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
         self.clients.sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
         self.topics[name] = topic
         self.queues[name] = queue
@@ -225,7 +225,7 @@ def environment(values: dict[str, str]) -> Iterator[None]:
 @contextmanager
 def local_world(services: tuple[ServiceConfig, ...] = DEFAULT_SERVICES) -> Iterator[LocalWorld]:
     """moto + the responder's resources + the handlers' environment, torn down on exit."""
-    with environment(FAKE_CREDENTIALS), mock_aws(config=MOTO_CONFIG), SlackCapture() as slack:
+    with environment(FAKE_CREDENTIALS), mock_aws(config=MOTO_CONFIG), SlackCapture() as slack:  # type: ignore[call-overload]
         world = LocalWorld(AwsClients(), slack, services)
         world.create()
         with environment(world.env):

@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from enum import Enum
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from functions.intake import raw
 
 
-class SignalSource(str, Enum):
+class SignalSource(StrEnum):
     ALARM = "cloudwatch-alarm"
     ECS = "ecs"
     RDS = "rds"
@@ -20,13 +20,13 @@ class SignalSource(str, Enum):
     UNKNOWN = "unknown"
 
 
-class AlarmState(str, Enum):
+class AlarmState(StrEnum):
     ALARM = "ALARM"
     OK = "OK"
     INSUFFICIENT_DATA = "INSUFFICIENT_DATA"
 
 
-class AlarmKind(str, Enum):
+class AlarmKind(StrEnum):
     METRIC = "metric"
     METRIC_MATH = "metric-math"
     ANOMALY = "anomaly"
@@ -173,9 +173,7 @@ def from_sns_alarm(message: raw.SnsAlarmMessage) -> Signal:
         description=message.AlarmDescription or "",
         account=message.AWSAccountId or _account_from_arn(message.AlarmArn),
         region=_region_from_arn(message.AlarmArn) or message.Region,
-        alarm_kind=_alarm_kind(
-            message.AlarmRule is not None, expressions, bool(trigger and trigger.ThresholdMetricId)
-        ),
+        alarm_kind=_alarm_kind(message.AlarmRule is not None, expressions, bool(trigger and trigger.ThresholdMetricId)),
         composite_rule=message.AlarmRule,
         metrics=_sns_metrics(trigger),
         resources=(message.AlarmArn,) if message.AlarmArn else (),

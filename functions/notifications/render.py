@@ -38,8 +38,8 @@ def _phrases() -> dict[str, str]:
     return phrases
 
 
-def phrase(name: str, **fields: Any) -> str:
-    return Template(_phrases()[name]).substitute(fields)
+def phrase(key: str, **fields: Any) -> str:
+    return Template(_phrases()[key]).substitute(fields)
 
 
 def render(name: str, fields: Mapping[str, Any]) -> str:
@@ -93,9 +93,7 @@ def diagnosis(findings: list[dict[str, Any]], checked_at: datetime | None) -> st
         )
         for f in findings
     )
-    commands = "\n".join(
-        phrase("diagnosis_command", command=str(f["command"])) for f in findings if f.get("command")
-    )
+    commands = "\n".join(phrase("diagnosis_command", command=str(f["command"])) for f in findings if f.get("command"))
     return render("diagnosis", {"checked_at": when(checked_at), "rows": rows, "commands": commands})
 
 
@@ -108,8 +106,12 @@ def initial_message(incident: Incident, links: Mapping[str, str] | None = None) 
         "diagnosis": diagnosis(incident.findings, incident.opened_at),
         "links": _links(links),
     }
-    subject = phrase("subject_initial", severity=incident.severity.value, service=incident.service,
-                     title=escape_text(incident.title, limit=60))
+    subject = phrase(
+        "subject_initial",
+        severity=incident.severity.value,
+        service=incident.service,
+        title=escape_text(incident.title, limit=60),
+    )
     return Message(kind="initial", subject=subject, text=render("initial", fields))
 
 
@@ -125,8 +127,9 @@ def eta(incident: Incident, runbook: Runbook = RUNBOOK) -> str:
 def update_message(incident: Incident, links: Mapping[str, str] | None = None) -> Message:
     actions = "\n".join(f"- {escape_text(action)}" for action in incident.actions_taken) or phrase("no_actions")
     fields = _common(incident) | {"eta": eta(incident), "actions_taken": actions, "links": _links(links)}
-    subject = phrase("subject_update", severity=incident.severity.value, service=incident.service,
-                     status=incident.status.value)
+    subject = phrase(
+        "subject_update", severity=incident.severity.value, service=incident.service, status=incident.status.value
+    )
     return Message(kind="update", subject=subject, text=render("update", fields))
 
 

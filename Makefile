@@ -1,0 +1,50 @@
+# One verb per gate. `make replay` and `make test` are the README's quick start:
+# each sets up what it needs on a fresh machine (a venv at .venv, the pinned CDK CLI).
+
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.setup-done
+EVENT   ?= events/service-down.sns.alarm.json
+# The CDK CLI makes no network attempt: no telemetry, no notices, no version check.
+export CDK_DISABLE_VERSION_CHECK := 1
+export CDK_DISABLE_CLI_TELEMETRY := true
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
+
+.PHONY: setup replay test test-fast lint synth deploy-local bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml $(wildcard package.json package-lock.json)
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; fi
+	touch $@
+
+replay: setup  ## set up, then replay a P0 "no healthy targets" alarm through the real handlers
+	$(VENV)/bin/responder replay $(EVENT)
+
+test: setup  ## set up, then run the whole test suite
+	$(VENV)/bin/pytest
+
+test-fast: setup  ## unit tests only
+	$(VENV)/bin/pytest tests/unit -q
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy functions local infra app.py
+
+synth: setup
+	npx cdk synth --quiet
+
+deploy-local: setup  ## cdk bootstrap + deploy against a local moto server, then replay an alarm into it
+	$(PY) -m local.deploy
+
+bench: setup
+	$(PY) benchmarks/cold_start.py
+	$(PY) benchmarks/diagnostics.py
+	$(PY) benchmarks/storm.py
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache

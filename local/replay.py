@@ -1,0 +1,176 @@
+"""`responder replay`: sample events through the real intake handler on the embedded AWS.
+
+Time is virtual: it starts at the first event's own timestamp, jumps to each later event's
+timestamp, and (with the escalation state machine) runs the ladder's waits without sleeping.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from functions import container
+from functions.incident import Incident, TimelineEntry
+from functions.intake.parse import Rejected, parse_event
+from functions.intake.signal import Signal
+from functions.scenarios import classify
+from functions.services import DEFAULT_SERVICES
+from local.errors import InputError
+from local.lambda_context import FakeLambdaContext
+from local.virtual_clock import VirtualClock
+from local.world import Delivered, LocalWorld, local_world
+
+DEFAULT_UNTIL = timedelta(hours=12)
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def parse_duration(text: str, option: str) -> timedelta:
+    match = _DURATION.match(text.strip().lower())
+    if not text.strip() or not match or not any(match.groups()):
+        raise InputError(f"{option} {text!r}: expected a duration such as 45m, 2h, 1h30m or 90s")
+    days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+
+
+class ReplayScript(BaseModel):
+    """What the scripted humans do, in virtual time since the first event."""
+
+    ack_at: timedelta | None = None
+    resolve_at: timedelta | None = None
+    until: timedelta = DEFAULT_UNTIL
+    by: str = "on-call engineer"
+
+    @classmethod
+    def from_args(cls, ack_at: str | None, resolve_at: str | None, until: str | None, by: str) -> ReplayScript:
+        return cls(
+            ack_at=parse_duration(ack_at, "--ack-at") if ack_at else None,
+            resolve_at=parse_duration(resolve_at, "--resolve-at") if resolve_at else None,
+            until=parse_duration(until, "--until") if until else DEFAULT_UNTIL,
+            by=by,
+        )
+
+
+@dataclass
+class ReplayReport:
+    start: datetime
+    incidents: list[Incident] = field(default_factory=list)
+    notifications: list[Delivered] = field(default_factory=list)
+    timelines: dict[str, list[TimelineEntry]] = field(default_factory=dict)
+    rejected: list[str] = field(default_factory=list)
+    results: list[dict[str, Any]] = field(default_factory=list)
+
+    def at_s(self, moment: datetime | None) -> float | None:
+        return round((moment - self.start).total_seconds(), 3) if moment else None
+
+    @property
+    def incident(self) -> Incident | None:
+        return self.incidents[-1] if self.incidents else None
+
+    def as_json(self) -> dict[str, Any]:
+        incident = self.incident
+        return {
+            "incident": _incident_json(incident) if incident else None,
+            "incidents": [_incident_json(i) for i in self.incidents],
+            "notifications": [
+                {
+                    "at_s": self.at_s(n.at),
+                    "kind": n.kind,
+                    "level": n.level,
+                    "channel": n.channel,
+                    "incident_id": n.incident_id,
+                    "text": n.text,
+                }
+                for n in self.notifications
+            ],
+            "findings": [
+                {key: f.get(key) for key in ("check", "status", "summary", "command")}
+                for f in (incident.findings if incident else [])
+            ],
+            "timeline": [
+                {"at_s": self.at_s(e.at), "kind": e.kind, "text": e.text, "incident_id": incident_id}
+                for incident_id, entries in self.timelines.items()
+                for e in entries
+            ],
+            "results": self.results,
+        }
+
+    def transcript(self) -> str:
+        from local.transcript import render_transcript
+
+        return render_transcript(self)
+
+
+def _incident_json(incident: Incident) -> dict[str, Any]:
+    return {
+        "id": incident.id,
+        "severity": incident.severity.value,
+        "status": incident.status.value,
+        "scenario": incident.scenario,
+        "service": incident.service,
+        "opened_at": incident.opened_at.isoformat(),
+        "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
+        "alarms": {name: alarm.state.value for name, alarm in incident.alarms.items()},
+        "escalation_execution": incident.escalation_execution,
+        "postmortem": incident.postmortem_key,
+    }
+
+
+def first_signals(events: list[tuple[Path, Any]]) -> list[tuple[Path, Any, list[Signal]]]:
+    """Read every file before anything runs: one bad file stops the replay with nothing written."""
+    checked = []
+    for path, event in events:
+        records = parse_event(event)
+        problems = [r.reason for r in records if isinstance(r, Rejected)]
+        if problems:
+            raise InputError(f"{path}: {problems[0]}")
+        checked.append((path, event, [r for r in records if isinstance(r, Signal)]))
+    return checked
+
+
+def replay(events: list[tuple[Path, Any]], script: ReplayScript) -> ReplayReport:
+    checked = first_signals(events)
+    start = min((s.occurred_at for _, _, signals in checked for s in signals), default=None)
+    if start is None:
+        raise InputError("no event to replay")
+    report = ReplayReport(start=start)
+    clock = VirtualClock(start)
+    with clock.installed(), local_world() as world:
+        _seed(world, checked, clock)
+        for path, event, signals in checked:
+            clock.advance_to(max((s.occurred_at for s in signals), default=clock.now()))
+            result = _invoke_intake(event, path)
+            report.results.extend(result.get("results", []))
+        _collect(world, report)
+    return report
+
+
+def _seed(world: LocalWorld, checked: list[tuple[Path, Any, list[Signal]]], clock: VirtualClock) -> None:
+    """The local world is broken the way the first alarm says the service is broken."""
+    try:
+        from local.seed import seed_world
+    except ImportError:
+        return
+    first = next((s for _, _, signals in checked for s in signals), None)
+    scenario = classify(first, DEFAULT_SERVICES).scenario if first else None
+    for service in world.services:
+        seed_world(world.clients, service, scenario, clock.now())
+
+
+def _invoke_intake(event: Any, path: Path) -> dict[str, Any]:
+    from functions.handlers.alarm_intake import handler
+
+    result: dict[str, Any] = handler(event, FakeLambdaContext(function_name="alarm-intake"))
+    return result
+
+
+def _collect(world: LocalWorld, report: ReplayReport) -> None:
+    store = container.responder().store
+    ids = list(dict.fromkeys(r["incident_id"] for r in report.results if r.get("incident_id")))
+    report.incidents = [i for i in (store.get(incident_id) for incident_id in ids) if i is not None]
+    report.timelines = {incident_id: store.timeline(incident_id) for incident_id in ids}
+    report.notifications = world.delivered()

@@ -1,0 +1,49 @@
+"""Shared fixtures: sample events by name, and the embedded AWS world the handlers run against."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from functions import clock as runtime_clock
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = ROOT / "events"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def load_event(name: str) -> Any:
+    return json.loads((EVENTS / name).read_text(encoding="utf-8"))
+
+
+def event_files() -> list[Path]:
+    return sorted(EVENTS.glob("*.json"))
+
+
+@pytest.fixture
+def world() -> Iterator[Any]:
+    """moto with the responder's table, topics, Slack capture and secrets; handlers' env pointed at it."""
+    from local.world import local_world
+
+    with local_world() as created:
+        yield created
+
+
+@pytest.fixture
+def frozen_clock() -> Iterator[Any]:
+    """Runtime `now()` under the test's control (the same seam the replay's virtual clock uses)."""
+    from datetime import UTC, datetime
+
+    from local.virtual_clock import VirtualClock
+
+    clock = VirtualClock(datetime(2026, 11, 26, 14, 0, tzinfo=UTC))
+    previous = runtime_clock._source
+    runtime_clock._source = clock.now
+    try:
+        yield clock
+    finally:
+        runtime_clock._source = previous
