@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 
+from functions import clock
+from functions.action_links import ActionSigner
+from functions.actions import Actions
 from functions.aws import AwsClients
 from functions.escalation import Escalator
+from functions.escalation_step import EscalationRunner
 from functions.incident import Incident
 from functions.incident_store import DynamoIncidentStore
 from functions.notifications.channels import Notifier, SecretReader, SlackChannel, SnsChannel
 from functions.notifications.sender import IncidentMessenger
-from functions.settings import Settings, settings
+from functions.postmortem import PostmortemWriter
+from functions.resolution import Closer
+from functions.settings import settings
 from functions.triage import Responder
 
 
@@ -19,31 +26,90 @@ def clients() -> AwsClients:
     return AwsClients()
 
 
-def messenger_for(config: Settings, aws: AwsClients, store: DynamoIncidentStore) -> IncidentMessenger:
-    webhook = SecretReader(aws, config.SLACK_WEBHOOK_SECRET_ID, config.SLACK_WEBHOOK_PARAMETER)
-    notifier = Notifier(config, SnsChannel(aws.sns), SlackChannel(webhook))
-    return IncidentMessenger(store, notifier)
+@cache
+def store() -> DynamoIncidentStore:
+    return DynamoIncidentStore(clients().dynamodb, settings().INCIDENT_TABLE)
+
+
+@cache
+def signer() -> ActionSigner | None:
+    config = settings()
+    if not (config.ACTION_BASE_URL and config.ACTION_SIGNING_SECRET_ID):
+        return None
+    return ActionSigner(SecretReader(clients(), config.ACTION_SIGNING_SECRET_ID, raw=True), config.ACTION_BASE_URL)
+
+
+def _links(incident: Incident) -> Mapping[str, str] | None:
+    links = signer()
+    return links.links(incident.id, clock.now()) if links else None
+
+
+@cache
+def messenger() -> IncidentMessenger:
+    config = settings()
+    webhook = SecretReader(clients(), config.SLACK_WEBHOOK_SECRET_ID, config.SLACK_WEBHOOK_PARAMETER)
+    notifier = Notifier(config, SnsChannel(clients().sns), SlackChannel(webhook))
+    return IncidentMessenger(store(), notifier, _links)
+
+
+@cache
+def escalator() -> Escalator:
+    return Escalator(clients().stepfunctions, settings().ESCALATION_STATE_MACHINE_ARN)
+
+
+@cache
+def closer() -> Closer:
+    return Closer(store(), messenger(), escalator(), PostmortemWriter(clients().s3, settings().POSTMORTEM_BUCKET))
+
+
+@cache
+def responder() -> Responder:
+    return Responder(
+        settings=settings(),
+        store=store(),
+        messenger=messenger(),
+        escalator=escalator(),
+        diagnose=_no_diagnostics,
+    )
+
+
+@cache
+def escalation_runner() -> EscalationRunner:
+    return EscalationRunner(store(), messenger(), closer(), signer())
+
+
+@cache
+def actions() -> Actions:
+    links = signer()
+    if links is None:
+        from functions.action_links import ActionRefused
+
+        raise ActionRefused(503, "action links are not configured")
+    return Actions(store(), messenger(), escalator(), closer(), links)
+
+
+@cache
+def slack_signing_secret() -> str | None:
+    return SecretReader(clients(), settings().SLACK_SIGNING_SECRET_ID, raw=True)()
 
 
 def _no_diagnostics(incident: Incident) -> Incident:
     return incident
 
 
-@cache
-def responder() -> Responder:
-    config = settings()
-    aws = clients()
-    store = DynamoIncidentStore(aws.dynamodb, config.INCIDENT_TABLE)
-    return Responder(
-        settings=config,
-        store=store,
-        messenger=messenger_for(config, aws, store),
-        escalator=Escalator(aws.stepfunctions, config.ESCALATION_STATE_MACHINE_ARN),
-        diagnose=_no_diagnostics,
-    )
-
-
 def reset() -> None:
     """Forget everything built from the environment (local replay and tests change it)."""
-    for cached in (responder, clients, settings):
+    for cached in (
+        responder,
+        escalation_runner,
+        actions,
+        slack_signing_secret,
+        closer,
+        escalator,
+        messenger,
+        signer,
+        store,
+        clients,
+        settings,
+    ):
         cached.cache_clear()

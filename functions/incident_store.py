@@ -18,12 +18,14 @@ exactly once and concurrent deliveries cannot lose each other's updates.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
+from functions import clock
 from functions.incident import Incident, TimelineEntry
 from functions.intake.signal import Signal
 from functions.lifecycle import Decision
@@ -63,6 +65,7 @@ class IncidentStore(Protocol):
     def timeline(self, incident_id: str) -> list[TimelineEntry]: ...
     def recent_changes(self, service: str, since: datetime) -> list[Change]: ...
     def claim_message(self, incident_id: str, key: str, now: datetime) -> bool: ...
+    def seen(self, delivery_key: str) -> bool: ...
     def mark_message_sent(self, incident_id: str, key: str, now: datetime) -> None: ...
 
 
@@ -96,6 +99,10 @@ class DynamoIncidentStore:
     def last_resolved(self, service: str) -> str | None:
         item = self._get_item(f"SERVICE#{service}", "LAST_RESOLVED")
         return item["incident_id"]["S"] if item else None
+
+    def seen(self, delivery_key: str) -> bool:
+        """Was this delivery (alarm transition, action nonce) applied before?"""
+        return self._get_item(f"DELIVERY#{delivery_key}", "DELIVERY") is not None
 
     def timeline(self, incident_id: str) -> list[TimelineEntry]:
         items = self._query(f"INCIDENT#{incident_id}", "TL#")
@@ -298,3 +305,33 @@ class DynamoIncidentStore:
             if "LastEvaluatedKey" not in page:
                 return items
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+MAX_ATTEMPTS = 8
+
+ChangeFn = Callable[[Incident, datetime], Decision]
+
+
+def apply_change(
+    store: IncidentStore, incident_id: str, change: ChangeFn, *, once_key: str = ""
+) -> tuple[Incident, Decision, Incident | None]:
+    """Read → decide → conditional write, retried on conflict.
+
+    Returns (before, decision, after); `after` is None when the decision changed nothing.
+    `once_key` makes the change single-use (an action link's nonce): reusing it raises
+    DuplicateDelivery, and a no-op change does not consume it.
+    """
+    for _ in range(MAX_ATTEMPTS):
+        current = store.get(incident_id)
+        if current is None:
+            raise LookupError(f"incident {incident_id} not found")
+        now = clock.now()
+        decision = change(current, now)
+        if decision.incident is None:
+            return current, decision, None
+        try:
+            stored = store.commit(decision, now=now, delivery_key=once_key or None)
+        except ConcurrentUpdate:
+            continue
+        return current, decision, stored
+    raise ConcurrentUpdate(f"gave up updating {incident_id} after {MAX_ATTEMPTS} conflicting writes")

@@ -6,14 +6,15 @@ pipeline sends the notifications and moves the escalation it names.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from functions.incident import Incident, IncidentStatus, MemberAlarm, TimelineEntry, incident_id
+from functions.incident import Acknowledgement, Incident, IncidentStatus, MemberAlarm, TimelineEntry, incident_id
 from functions.intake.signal import AlarmState, Signal, SignalSource
-from functions.policy import RUNBOOK, Runbook
+from functions.policy import RUNBOOK, Level, Runbook
 from functions.scenarios import Action, Classification
 from functions.services import ServiceConfig
 
@@ -237,7 +238,8 @@ def resolve(
     incident.updated_at = now
     incident.root_cause = root_cause or incident.root_cause
     incident.resolution = resolution or incident.resolution
-    entry = TimelineEntry(at=now, kind="resolved", text=f"Resolved by {by}", actor=by, channel=channel)
+    incident.actions_taken.append(f"Resolved by {by} via {channel}")
+    entry = TimelineEntry(at=now, kind="resolved", text=f"Resolved by {by} via {channel}", actor=by, channel=channel)
     return Decision(
         incident=incident,
         timeline=[entry],
@@ -249,3 +251,64 @@ def resolve(
 
 def _entry(now: datetime, kind: str, text: str) -> TimelineEntry:
     return TimelineEntry(at=now, kind=kind, text=text)
+
+
+def acknowledge(current: Incident, level: Level, by: str, channel: str, now: datetime) -> Decision:
+    """Stops reminders to that level; escalation goes on (the runbook escalates on 'not resolved')."""
+    if not current.is_open or level in current.acknowledgements:
+        return Decision()
+    incident = current.model_copy(deep=True)
+    incident.acknowledgements[level] = Acknowledgement(by=by, channel=channel, at=now)
+    incident.updated_at = now
+    text = f"{level.value} acknowledged by {by} via {channel}"
+    incident.actions_taken.append(text)
+    return Decision(
+        incident=incident, timeline=[TimelineEntry(at=now, kind="ack", text=text, actor=by, channel=channel)]
+    )
+
+
+class StatusUpdate(BaseModel):
+    """What a person posts: every field optional; the template fills the rest."""
+
+    status: IncidentStatus | None = None
+    root_cause: str | None = Field(default=None, max_length=2000)
+    eta: str | None = Field(default=None, max_length=200)
+    actions: list[str] = Field(default=[], max_length=20)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+def post_update(
+    current: Incident, update: StatusUpdate, by: str, channel: str, now: datetime, runbook: Runbook = RUNBOOK
+) -> Decision:
+    if not current.is_open:
+        return Decision()
+    if update.status is IncidentStatus.RESOLVED:
+        raise ValueError("resolve through the resolve action, not a status update")
+    incident = current.model_copy(deep=True)
+    escalate = Escalate.NONE
+    if update.status is not None and update.status is not incident.status:
+        incident.status = update.status
+        incident.monitoring_since = now if update.status is IncidentStatus.MONITORING else None
+        incident.escalation_generation += 1
+        escalate = Escalate.RESCHEDULE
+    incident.root_cause = update.root_cause or incident.root_cause
+    incident.extra["eta"] = update.eta or incident.extra.get("eta")
+    incident.actions_taken.extend(update.actions)
+    incident.updated_at = now
+    promise_next_update(incident, now, runbook)
+    text = f"Status update by {by} via {channel}: {incident.status.value}" + (
+        f" — {update.note}" if update.note else ""
+    )
+    entry = TimelineEntry(at=now, kind="update", text=text, actor=by, channel=channel)
+    return Decision(incident=incident, timeline=[entry], notify=[Notify.UPDATE], escalate=escalate)
+
+
+def record_execution(started: Incident) -> Callable[[Incident, datetime], Decision]:
+    """Store the escalation execution a (re)start created, unless a newer generation took over."""
+
+    def change(current: Incident, now: datetime) -> Decision:
+        if current.escalation_generation != started.escalation_generation:
+            return Decision()
+        return Decision(incident=current.model_copy(update={"escalation_execution": started.escalation_execution}))
+
+    return change

@@ -37,6 +37,7 @@ class Settings(BaseModel):
     DEAD_LETTER_QUEUE_URL: str = ""
     ACTION_BASE_URL: str = ""
     ACTION_SIGNING_SECRET_ID: str = ""
+    SLACK_SIGNING_SECRET_ID: str = ""
     POSTMORTEM_BUCKET: str = ""
 
     def service(self, name: str | None) -> ServiceConfig:

@@ -17,16 +17,21 @@ from pydantic import BaseModel
 from functions import clock
 from functions.escalation import Escalator
 from functions.incident import Incident
-from functions.incident_store import ConcurrentUpdate, DuplicateDelivery, IncidentStore
+from functions.incident_store import (
+    MAX_ATTEMPTS,
+    ChangeFn,
+    ConcurrentUpdate,
+    DuplicateDelivery,
+    IncidentStore,
+    apply_change,
+)
 from functions.intake.parse import Rejected, parse_event
 from functions.intake.signal import Signal
-from functions.lifecycle import Decision, Escalate, Notify, decide
+from functions.lifecycle import Decision, Escalate, Notify, decide, record_execution
 from functions.notifications.sender import IncidentMessenger
 from functions.observability import logger
 from functions.scenarios import Action, Classification, classify
 from functions.settings import Settings
-
-MAX_ATTEMPTS = 8
 
 
 class Result(StrEnum):
@@ -127,26 +132,19 @@ class Responder:
             self.messenger.send(incident, kind)
         if decision.escalate is Escalate.RESCHEDULE and incident.first_response_done:
             started = self.escalator.reschedule(incident, previous_execution, clock.now())
-            self.update(incident.id, _record_execution(started))
+            self.update(incident.id, record_execution(started))
         elif decision.escalate is Escalate.STOP:
             self.escalator.stop_execution(incident.escalation_execution, "incident resolved")
 
-    def update(self, incident_id: str, change: Callable[[Incident, datetime], Decision]) -> Incident:
-        """Read-modify-write with the version check, retried on conflict."""
-        for _ in range(MAX_ATTEMPTS):
-            current = self.store.get(incident_id)
-            if current is None:
-                raise LookupError(f"incident {incident_id} not found")
-            now = clock.now()
-            decision = change(current, now)
-            if decision.incident is None:
-                return current
-            try:
-                stored = self.store.commit(decision, now=now)
-            except ConcurrentUpdate:
-                continue
-            return stored or current
-        raise ConcurrentUpdate(f"gave up updating {incident_id} after {MAX_ATTEMPTS} conflicting writes")
+    def update(self, incident_id: str, change: ChangeFn) -> Incident:
+        _, _, stored = apply_change(self.store, incident_id, change)
+        return stored or _must(self.store.get(incident_id))
+
+
+def _must(incident: Incident | None) -> Incident:
+    if incident is None:
+        raise LookupError("incident vanished")
+    return incident
 
 
 def _mark_first_response_done(execution: str | None) -> Callable[[Incident, datetime], Decision]:
@@ -155,15 +153,6 @@ def _mark_first_response_done(execution: str | None) -> Callable[[Incident, date
             return Decision()
         incident = current.model_copy(update={"first_response_done": True, "escalation_execution": execution})
         return Decision(incident=incident)
-
-    return change
-
-
-def _record_execution(started: Incident) -> Callable[[Incident, datetime], Decision]:
-    def change(current: Incident, now: datetime) -> Decision:
-        if current.escalation_generation != started.escalation_generation:
-            return Decision()  # a newer generation already took over
-        return Decision(incident=current.model_copy(update={"escalation_execution": started.escalation_execution}))
 
     return change
 

@@ -21,11 +21,13 @@ from functions.intake.signal import Signal
 from functions.scenarios import classify
 from functions.services import DEFAULT_SERVICES
 from local.errors import InputError
+from local.humans import click
 from local.lambda_context import FakeLambdaContext
+from local.stepfunctions import ExecutionDriver, LambdaBridge, VirtualScheduler, install_escalation, patched_moto
 from local.virtual_clock import VirtualClock
-from local.world import Delivered, LocalWorld, local_world
+from local.world import TABLE, Delivered, LocalWorld, environment, local_world
 
-DEFAULT_UNTIL = timedelta(hours=12)
+DEFAULT_UNTIL = timedelta(hours=24)
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
 
@@ -63,6 +65,8 @@ class ReplayReport:
     timelines: dict[str, list[TimelineEntry]] = field(default_factory=dict)
     rejected: list[str] = field(default_factory=list)
     results: list[dict[str, Any]] = field(default_factory=list)
+    actions: list[dict[str, Any]] = field(default_factory=list)
+    postmortems: dict[str, str] = field(default_factory=dict)
 
     def at_s(self, moment: datetime | None) -> float | None:
         return round((moment - self.start).total_seconds(), 3) if moment else None
@@ -97,6 +101,8 @@ class ReplayReport:
                 for e in entries
             ],
             "results": self.results,
+            "actions": self.actions,
+            "postmortems": self.postmortems,
         }
 
     def transcript(self) -> str:
@@ -132,21 +138,78 @@ def first_signals(events: list[tuple[Path, Any]]) -> list[tuple[Path, Any, list[
     return checked
 
 
+@dataclass(order=True)
+class Happening:
+    """Something that happens at a virtual moment: an event file arrives, or a person acts."""
+
+    at: datetime
+    order: int
+    kind: str = field(compare=False)
+    payload: Any = field(compare=False, default=None)
+    label: str = field(compare=False, default="")
+
+
+def plan(checked: list[tuple[Path, Any, list[Signal]]], script: ReplayScript, start: datetime) -> list[Happening]:
+    happenings = [
+        Happening(max((s.occurred_at for s in signals), default=start), index, "event", event, str(path))
+        for index, (path, event, signals) in enumerate(checked)
+    ]
+    if script.ack_at is not None:
+        happenings.append(Happening(start + script.ack_at, len(happenings), "ack", label=script.by))
+    if script.resolve_at is not None:
+        happenings.append(Happening(start + script.resolve_at, len(happenings), "resolve", label=script.by))
+    return sorted(happenings)
+
+
 def replay(events: list[tuple[Path, Any]], script: ReplayScript) -> ReplayReport:
     checked = first_signals(events)
     start = min((s.occurred_at for _, _, signals in checked for s in signals), default=None)
     if start is None:
         raise InputError("no event to replay")
+    template = _synthesized_template()
     report = ReplayReport(start=start)
     clock = VirtualClock(start)
-    with clock.installed(), local_world() as world:
-        _seed(world, checked, clock)
-        for path, event, signals in checked:
-            clock.advance_to(max((s.occurred_at for s in signals), default=clock.now()))
-            result = _invoke_intake(event, path)
-            report.results.extend(result.get("results", []))
-        _collect(world, report)
+    scheduler = VirtualScheduler(clock)
+    bridge = LambdaBridge()
+    with clock.installed(), local_world() as world, patched_moto(scheduler, bridge):
+        arn = install_escalation(world.clients, template, TABLE, world.topics, bridge)
+        with environment({"ESCALATION_STATE_MACHINE_ARN": arn}):
+            container.reset()
+            driver = ExecutionDriver(world.clients.stepfunctions, arn, scheduler)
+            try:
+                _seed(world, checked, clock)
+                for happening in plan(checked, script, start):
+                    driver.run_until(happening.at)
+                    _happen(happening, world, report)
+                driver.run_until(start + script.until)
+                _collect(world, report)
+            finally:
+                driver.stop_all()
     return report
+
+
+def _synthesized_template() -> dict[str, Any]:
+    """The stack's template (cached by infra.synth): the state machine and handlers come from it."""
+    from infra.synth import synthesize_template
+
+    return synthesize_template()
+
+
+def _happen(happening: Happening, world: LocalWorld, report: ReplayReport) -> None:
+    if happening.kind == "event":
+        result = _invoke_intake(happening.payload, happening.label)
+        report.results.extend(result.get("results", []))
+        return
+    status, message = click(world.delivered(), happening.kind, happening.label)
+    report.actions.append(
+        {
+            "at_s": report.at_s(happening.at),
+            "action": happening.kind,
+            "by": happening.label,
+            "status": status,
+            "response": message,
+        }
+    )
 
 
 def _seed(world: LocalWorld, checked: list[tuple[Path, Any, list[Signal]]], clock: VirtualClock) -> None:
@@ -161,7 +224,7 @@ def _seed(world: LocalWorld, checked: list[tuple[Path, Any, list[Signal]]], cloc
         seed_world(world.clients, service, scenario, clock.now())
 
 
-def _invoke_intake(event: Any, path: Path) -> dict[str, Any]:
+def _invoke_intake(event: Any, label: str) -> dict[str, Any]:
     from functions.handlers.alarm_intake import handler
 
     result: dict[str, Any] = handler(event, FakeLambdaContext(function_name="alarm-intake"))
@@ -174,3 +237,4 @@ def _collect(world: LocalWorld, report: ReplayReport) -> None:
     report.incidents = [i for i in (store.get(incident_id) for incident_id in ids) if i is not None]
     report.timelines = {incident_id: store.timeline(incident_id) for incident_id in ids}
     report.notifications = world.delivered()
+    report.postmortems = {i.id: world.postmortem(i.postmortem_key) for i in report.incidents if i.postmortem_key}

@@ -25,12 +25,15 @@ from functions.aws import AwsClients
 from functions.incident_store import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE
 from functions.policy import Level, Severity
 from functions.services import DEFAULT_SERVICES, ServiceConfig
+from local.moto_fidelity import atomic_dynamodb_writes
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 TABLE = "runbook-responder-incidents"
 SLACK_SECRET = "runbook-responder/slack-webhook"
 SIGNING_SECRET = "runbook-responder/action-signing-key"
+POSTMORTEM_BUCKET = "runbook-responder-postmortems"
+SLACK_SIGNING_SECRET = "runbook-responder/slack-signing-secret"
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -120,6 +123,7 @@ class LocalWorld:
         self.topics: dict[str, str] = {}
         self.queues: dict[str, str] = {}
         self.env: dict[str, str] = {}
+        self._received: list[Delivered] = []
 
     def create(self) -> None:
         self._create_table()
@@ -131,7 +135,9 @@ class LocalWorld:
         sm = self.clients.secretsmanager
         sm.create_secret(Name=SLACK_SECRET, SecretString=json.dumps({"webhook_url": self.slack.url}))
         sm.create_secret(Name=SIGNING_SECRET, SecretString=os.urandom(32).hex())
+        sm.create_secret(Name=SLACK_SIGNING_SECRET, SecretString=os.urandom(16).hex())
         dlq = self.clients.sqs.create_queue(QueueName="runbook-responder-intake-dlq")["QueueUrl"]
+        self.clients.s3.create_bucket(Bucket=POSTMORTEM_BUCKET)
         self.queues["dlq"] = dlq
         self.env = {
             "INCIDENT_TABLE": TABLE,
@@ -139,9 +145,11 @@ class LocalWorld:
             "PAGE_TOPICS": json.dumps({lv.value: self.topics[f"page-{lv.value}"] for lv in Level}),
             "SLACK_WEBHOOK_SECRET_ID": SLACK_SECRET,
             "ACTION_SIGNING_SECRET_ID": SIGNING_SECRET,
+            "SLACK_SIGNING_SECRET_ID": SLACK_SIGNING_SECRET,
             "ACTION_BASE_URL": "https://responder.example.invalid",
             "SERVICES": json.dumps([s.model_dump(mode="json") for s in self.services]),
             "DEAD_LETTER_QUEUE_URL": dlq,
+            "POSTMORTEM_BUCKET": POSTMORTEM_BUCKET,
             "POWERTOOLS_METRICS_NAMESPACE": "RunbookResponder",
             "POWERTOOLS_SERVICE_NAME": "runbook-responder",
             "POWERTOOLS_DEV": "false",
@@ -177,9 +185,11 @@ class LocalWorld:
 
     def delivered(self) -> list[Delivered]:
         """Everything the SNS subscribers and Slack received so far, in time order."""
-        messages = [m for name, url in self.queues.items() if name != "dlq" for m in self._drain(name, url)]
-        messages.extend(self.slack.delivered())
-        return sorted(messages, key=lambda m: (m.at or datetime.min.astimezone(), m.channel))
+        self._received.extend(m for name, url in self.queues.items() if name != "dlq" for m in self._drain(name, url))
+        messages = self._received + self.slack.delivered()
+        return sorted(
+            messages, key=lambda m: (m.at or datetime.min.astimezone(), m.incident_id, m.kind, m.level or "", m.channel)
+        )
 
     def _drain(self, name: str, url: str) -> list[Delivered]:
         received: list[Delivered] = []
@@ -190,6 +200,9 @@ class LocalWorld:
             for message in batch:
                 received.append(_from_sns_envelope(name, json.loads(message["Body"])))
                 self.clients.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+    def postmortem(self, key: str) -> str:
+        return str(self.clients.s3.get_object(Bucket=POSTMORTEM_BUCKET, Key=key)["Body"].read().decode())
 
     def dead_letters(self) -> list[dict[str, Any]]:
         batch = self.clients.sqs.receive_message(QueueUrl=self.queues["dlq"], MaxNumberOfMessages=10)
@@ -225,7 +238,12 @@ def environment(values: dict[str, str]) -> Iterator[None]:
 @contextmanager
 def local_world(services: tuple[ServiceConfig, ...] = DEFAULT_SERVICES) -> Iterator[LocalWorld]:
     """moto + the responder's resources + the handlers' environment, torn down on exit."""
-    with environment(FAKE_CREDENTIALS), mock_aws(config=MOTO_CONFIG), SlackCapture() as slack:  # type: ignore[call-overload]
+    with (
+        environment(FAKE_CREDENTIALS),
+        mock_aws(config=MOTO_CONFIG),  # type: ignore[call-overload]
+        atomic_dynamodb_writes(),
+        SlackCapture() as slack,
+    ):
         world = LocalWorld(AwsClients(), slack, services)
         world.create()
         with environment(world.env):

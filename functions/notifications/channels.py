@@ -92,12 +92,17 @@ def _http_post(url: str, body: bytes, timeout: float) -> int:
 
 
 class SecretReader:
-    """Reads one secret value from Secrets Manager or SSM once, on first use."""
+    """Reads one secret value from Secrets Manager or SSM once, on first use.
 
-    def __init__(self, clients: Any, secret_id: str = "", parameter: str = "") -> None:
+    By default the value is a webhook URL (bare, or `{"webhook_url": ...}`); `raw=True` returns
+    the value as it is (signing keys). An empty or placeholder value reads as None.
+    """
+
+    def __init__(self, clients: Any, secret_id: str = "", parameter: str = "", raw: bool = False) -> None:
         self._clients = clients
         self._secret_id = secret_id
         self._parameter = parameter
+        self._raw = raw
         self._value: str | None = None
         self._loaded = False
 
@@ -115,6 +120,8 @@ class SecretReader:
             value = response["Parameter"]["Value"]
         else:
             return None
+        if self._raw:
+            return (value or "").strip() or None
         return _webhook_from(value)
 
 

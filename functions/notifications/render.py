@@ -28,8 +28,8 @@ class Message(BaseModel):
 
 
 @cache
-def template(name: str) -> Template:
-    return Template((TEMPLATES / f"{name}.txt").read_text(encoding="utf-8"))
+def template(name: str, suffix: str = ".txt") -> Template:
+    return Template((TEMPLATES / f"{name}{suffix}").read_text(encoding="utf-8"))
 
 
 @cache
@@ -116,6 +116,8 @@ def initial_message(incident: Incident, links: Mapping[str, str] | None = None) 
 
 
 def eta(incident: Incident, runbook: Runbook = RUNBOOK) -> str:
+    if incident.extra.get("eta"):
+        return escape_text(str(incident.extra["eta"]))
     if incident.status is not IncidentStatus.MONITORING or incident.monitoring_since is None:
         return phrase("eta_investigating")
     settle = incident.monitoring_since + timedelta(seconds=runbook.stabilisation_seconds)
@@ -133,13 +135,14 @@ def update_message(incident: Incident, links: Mapping[str, str] | None = None) -
     return Message(kind="update", subject=subject, text=render("update", fields))
 
 
-def resolution_message(incident: Incident) -> Message:
+def resolution_message(incident: Incident, postmortem_link: str | None = None) -> Message:
     resolved_at = incident.resolved_at or incident.updated_at
-    postmortem = (
-        phrase("postmortem_scheduled", at=when(incident.postmortem_at))
-        if incident.postmortem_at
-        else phrase("postmortem_none", severity=incident.severity.value)
-    )
+    if incident.postmortem_at and postmortem_link:
+        postmortem = phrase("postmortem_scheduled_link", at=when(incident.postmortem_at), link=postmortem_link)
+    elif incident.postmortem_at:
+        postmortem = phrase("postmortem_scheduled", at=when(incident.postmortem_at))
+    else:
+        postmortem = phrase("postmortem_none", severity=incident.severity.value)
     fields = _common(incident) | {
         "duration": duration(resolved_at - incident.opened_at),
         "resolution": escape_text(incident.resolution) or phrase("resolution_unknown"),
@@ -147,3 +150,96 @@ def resolution_message(incident: Incident) -> Message:
     }
     subject = phrase("subject_resolution", severity=incident.severity.value, service=incident.service)
     return Message(kind="resolution", subject=subject, text=render("resolution", fields))
+
+
+# --- escalation messages -----------------------------------------------------------------------
+
+
+def _ladder_fields(incident: Incident, level: Level, now: datetime, links: Mapping[str, str] | None) -> dict[str, str]:
+    policy = RUNBOOK.level(level)
+    paged = ", ".join(f"{lv.value} at {when(at)}" for lv, at in sorted(incident.paged_at.items())) or "nobody yet"
+    return {
+        "level": level.value,
+        "role": policy.role,
+        "severity": incident.severity.value,
+        "service": escape_text(incident.service),
+        "title": escape_text(incident.title),
+        "incident_id": incident.id,
+        "status": incident.status.value,
+        "open_for": duration(now - incident.opened_at),
+        "paged_before": paged,
+        "links": _links(links),
+    }
+
+
+def page_message(incident: Incident, level: Level, now: datetime, links: Mapping[str, str] | None) -> Message:
+    why = phrase("why_first") if level is Level.L1 else phrase("why_escalated", below=_below(level))
+    fields = _ladder_fields(incident, level, now, links) | {"why": why}
+    return Message(
+        kind="page", subject=_ladder_subject("PAGE", incident, level), text=render("page", fields), level=level
+    )
+
+
+def reminder_message(incident: Incident, level: Level, now: datetime, links: Mapping[str, str] | None) -> Message:
+    fields = _ladder_fields(incident, level, now, links) | {
+        "paged_at": when(incident.paged_at.get(level)),
+        "response_time": duration(timedelta(seconds=RUNBOOK.severity(incident.severity).response_seconds)),
+    }
+    return Message(
+        kind="reminder",
+        subject=_ladder_subject("NOT ACKNOWLEDGED", incident, level),
+        text=render("reminder", fields),
+        level=level,
+    )
+
+
+def exhausted_message(
+    incident: Incident,
+    level: Level,
+    now: datetime,
+    links: Mapping[str, str] | None,
+    interval: timedelta,
+    limit: int,
+    reminder: bool,
+) -> Message:
+    """Every level is told once (a page); afterwards L4 alone is reminded."""
+    fields = _ladder_fields(incident, Level.L4, now, links) | {"interval": duration(interval), "limit": str(limit)}
+    return Message(
+        kind="reminder" if reminder else "page",
+        subject=_ladder_subject("ESCALATION EXHAUSTED", incident, level),
+        text=render("exhausted", fields),
+        level=level,
+    )
+
+
+def nudge_message(incident: Incident, level: Level, now: datetime, update_link: str) -> Message:
+    fields = _ladder_fields(incident, level, now, None) | {
+        "promised": when(incident.next_update_at),
+        "update_link": update_link or phrase("no_update_link"),
+    }
+    return Message(
+        kind="reminder",
+        subject=_ladder_subject("UPDATE OVERDUE", incident, level),
+        text=render("nudge", fields),
+        level=level,
+    )
+
+
+def confirm_message(incident: Incident, level: Level, now: datetime, links: Mapping[str, str] | None) -> Message:
+    fields = _ladder_fields(incident, level, now, links) | {"since": when(incident.monitoring_since)}
+    return Message(
+        kind="reminder",
+        subject=_ladder_subject("CONFIRM RESOLUTION", incident, level),
+        text=render("confirm", fields),
+        level=level,
+    )
+
+
+def _below(level: Level) -> str:
+    return Level(f"L{level.position}").value
+
+
+def _ladder_subject(what: str, incident: Incident, level: Level) -> str:
+    return phrase(
+        "subject_ladder", what=what, level=level.value, severity=incident.severity.value, service=incident.service
+    )

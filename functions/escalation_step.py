@@ -1,0 +1,136 @@
+"""One wake-up of the escalation state machine: do every step that is due, say when to wake next.
+
+The state machine only waits and calls this; the schedule itself comes from the policy
+(functions/escalation.py), recomputed from the incident each time, so an acknowledgement,
+a severity change or Monitoring is taken into account at the next wake-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel
+
+from functions import clock
+from functions.action_links import ActionSigner
+from functions.escalation import Step, StepKind, asl_timestamp, due, next_wake
+from functions.incident import Incident, TimelineEntry
+from functions.incident_store import IncidentStore, apply_change
+from functions.lifecycle import Decision
+from functions.notifications.render import (
+    Message,
+    confirm_message,
+    exhausted_message,
+    nudge_message,
+    page_message,
+    phrase,
+    reminder_message,
+)
+from functions.notifications.sender import IncidentMessenger
+from functions.policy import RUNBOOK, Level, Runbook
+from functions.resolution import Closer
+
+
+class StepResult(BaseModel):
+    done: bool
+    next_at: str | None = None
+
+
+DONE = StepResult(done=True)
+
+_TIMELINE_TEXT: dict[StepKind, str] = {
+    StepKind.PAGE: "Paged {level}",
+    StepKind.ACK_REMINDER: "{level} not acknowledged within the response time: paged again",
+    StepKind.EXHAUSTED: "Escalation ladder exhausted: every level told",
+    StepKind.EXHAUSTED_REMINDER: "Ladder exhausted: {level} reminded",
+    StepKind.UPDATE_NUDGE: "Status update overdue: {level} nudged",
+    StepKind.STABILISED: "All alarms OK through the stabilisation window: {level} asked to confirm resolution",
+}
+
+
+class EscalationRunner:
+    def __init__(
+        self,
+        store: IncidentStore,
+        messenger: IncidentMessenger,
+        closer: Closer,
+        signer: ActionSigner | None,
+        runbook: Runbook = RUNBOOK,
+    ) -> None:
+        self._store = store
+        self._messenger = messenger
+        self._closer = closer
+        self._signer = signer
+        self._runbook = runbook
+
+    def run(self, incident_id: str, generation: int) -> StepResult:
+        incident = self._store.get(incident_id)
+        if incident is None or not incident.is_open or incident.escalation_generation != generation:
+            return DONE  # resolved, or a newer generation took over: stand down
+        now = clock.now()
+        for step in due(incident, now, self._runbook):
+            incident = self._perform(incident, step, now)
+            if not incident.is_open:
+                return DONE
+        wake = next_wake(incident, now, self._runbook)
+        return StepResult(done=False, next_at=asl_timestamp(wake)) if wake else DONE
+
+    def _perform(self, incident: Incident, step: Step, now: datetime) -> Incident:
+        if step.kind is StepKind.STABILISED and not self._runbook.severity(incident.severity).human_confirms_resolution:
+            closed = self._closer.resolve(
+                incident.id,
+                by="runbook-responder",
+                channel="stabilisation window",
+                resolution=phrase("resolution_stabilised"),
+            )
+            return closed or self._reload(incident)
+        for message, key in self._messages(incident, step, now):
+            self._messenger.send_message(incident, message, key)
+        _, _, stored = apply_change(self._store, incident.id, _record(step))
+        return stored or self._reload(incident)
+
+    def _reload(self, incident: Incident) -> Incident:
+        return self._store.get(incident.id) or incident
+
+    def _messages(self, incident: Incident, step: Step, now: datetime) -> list[tuple[Message, str]]:
+        level = step.level or Level.L1
+        links = self._signer.links(incident.id, now, level) if self._signer else None
+        if step.kind is StepKind.PAGE:
+            return [(page_message(incident, level, now, links), step.key)]
+        if step.kind is StepKind.ACK_REMINDER:
+            return [(reminder_message(incident, level, now, links), step.key)]
+        if step.kind in (StepKind.EXHAUSTED, StepKind.EXHAUSTED_REMINDER):
+            interval = timedelta(
+                seconds=self._runbook.level(Level.L4).escalation_seconds.get(incident.severity)
+                or self._runbook.severity(incident.severity).escalate_after_seconds
+                or 0
+            )
+            told = list(Level) if step.kind is StepKind.EXHAUSTED else [Level.L4]
+            limit = self._runbook.exhausted_reminder_limit
+            reminder = step.kind is StepKind.EXHAUSTED_REMINDER
+            return [
+                (exhausted_message(incident, lv, now, links, interval, limit, reminder), f"{step.key}-{lv.value}")
+                for lv in told
+            ]
+        if step.kind is StepKind.UPDATE_NUDGE:
+            update_link = self._signer.link(incident.id, "update", now, level) if self._signer else ""
+            return [(nudge_message(incident, level, now, update_link), step.key)]
+        return [(confirm_message(incident, level, now, links), step.key)]
+
+
+def _record(step: Step) -> Callable[[Incident, datetime], Decision]:
+    def change(current: Incident, now: datetime) -> Decision:
+        if step.key in current.steps_done:
+            return Decision()
+        incident = current.model_copy(deep=True)
+        incident.steps_done.append(step.key)
+        level = step.level or Level.L1
+        if step.kind is StepKind.PAGE:
+            incident.paged_at[level] = now
+            incident.actions_taken.append(f"Paged {level.value} ({RUNBOOK.level(level).role})")
+        text = _TIMELINE_TEXT[step.kind].format(level=f"{level.value} ({RUNBOOK.level(level).role})")
+        incident.updated_at = now
+        return Decision(incident=incident, timeline=[TimelineEntry(at=now, kind=step.kind.value, text=text)])
+
+    return change

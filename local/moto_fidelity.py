@@ -1,0 +1,41 @@
+"""Where moto is less strict than AWS in a way our guarantees depend on, make it strict (local only).
+
+DynamoDB serializes the writes to one item, and a transaction's condition checks and writes
+happen atomically. moto's backend checks conditions and then writes without a lock, so two
+threads can both pass `attribute_not_exists`. The concurrency tests would then test moto, not
+us: every write path of moto's DynamoDB backend is run under one lock while the world exists.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from moto.dynamodb.models import DynamoDBBackend
+
+WRITE_METHODS = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
+_LOCK = threading.RLock()
+
+
+def _serialized(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with _LOCK:
+            return method(*args, **kwargs)
+
+    return wrapper
+
+
+@contextmanager
+def atomic_dynamodb_writes() -> Iterator[None]:
+    originals = {name: getattr(DynamoDBBackend, name) for name in WRITE_METHODS if hasattr(DynamoDBBackend, name)}
+    for name, method in originals.items():
+        setattr(DynamoDBBackend, name, _serialized(method))
+    try:
+        yield
+    finally:
+        for name, method in originals.items():
+            setattr(DynamoDBBackend, name, method)
