@@ -254,6 +254,7 @@ SERVICE_DOWN_CHECKS = (
     "rds_instance",
     "recent_deployments",
     "health_endpoint",
+    "alb_error_rate",
 )
 
 SCENARIOS = (
@@ -269,7 +270,7 @@ SCENARIOS = (
         title="High Error Rate",
         impact="Error rate above 5%: some requests failing",
         affected=("alb", "ecs", "logs", "rds"),
-        checks=("error_log_signatures", "rds_instance", "recent_deployments", "ecs_utilization"),
+        checks=("alb_error_rate", "error_log_signatures", "rds_instance", "recent_deployments", "ecs_utilization"),
     ),
     Scenario(
         name="performance-degradation",
@@ -297,14 +298,14 @@ SCENARIOS = (
         title="Circuit Breaker Open",
         impact="A dependency is failing and the circuit breaker is shedding calls to it",
         affected=("ecs", "rds", "logs"),
-        checks=("error_log_signatures", "rds_instance", "alb_target_health", "recent_deployments"),
+        checks=("error_log_signatures", "alb_error_rate", "rds_instance", "alb_target_health", "recent_deployments"),
     ),
     Scenario(
         name="error-budget",
         title="SLO Violation",
         impact="Error budget burning fast: more than 50% of the budget is at risk",
         affected=("alb", "ecs"),
-        checks=("error_log_signatures", "alb_target_health", "recent_deployments", "ecs_service"),
+        checks=("alb_error_rate", "error_log_signatures", "alb_target_health", "recent_deployments", "ecs_service"),
     ),
     Scenario(
         name="deployment",

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from functions import clock
+from functions.diagnosis import Diagnoser, record_diagnosis
 from functions.escalation import Escalator
 from functions.incident import Incident
 from functions.incident_store import (
@@ -51,7 +52,6 @@ class Outcome(BaseModel):
     reason: str = ""
 
 
-Diagnose = Callable[[Incident], Incident]
 
 
 class Responder:
@@ -63,7 +63,7 @@ class Responder:
         store: IncidentStore,
         messenger: IncidentMessenger,
         escalator: Escalator,
-        diagnose: Diagnose,
+        diagnose: Diagnoser,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -122,7 +122,8 @@ class Responder:
     def first_response(self, incident: Incident) -> Incident:
         """Diagnose, notify, start the clock; each step skips itself if done before."""
         if not incident.findings:
-            incident = self.diagnose(incident)
+            findings, change = self.diagnose(incident, self.settings.service(incident.service))
+            incident = self.update(incident.id, record_diagnosis(findings, change))
         self.messenger.send(incident, Notify.INITIAL)
         incident = self.escalator.start(incident)
         return self.update(incident.id, _mark_first_response_done(incident.escalation_execution))

@@ -6,6 +6,8 @@ timestamp, and (with the escalation state machine) runs the ladder's waits witho
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,6 +25,7 @@ from functions.services import DEFAULT_SERVICES
 from local.errors import InputError
 from local.humans import click
 from local.lambda_context import FakeLambdaContext
+from local.seed_health import stop_health_servers
 from local.stepfunctions import ExecutionDriver, LambdaBridge, VirtualScheduler, install_escalation, patched_moto
 from local.virtual_clock import VirtualClock
 from local.world import TABLE, Delivered, LocalWorld, environment, local_world
@@ -185,6 +188,7 @@ def replay(events: list[tuple[Path, Any]], script: ReplayScript) -> ReplayReport
                 _collect(world, report)
             finally:
                 driver.stop_all()
+                stop_health_servers()
     return report
 
 
@@ -213,15 +217,20 @@ def _happen(happening: Happening, world: LocalWorld, report: ReplayReport) -> No
 
 
 def _seed(world: LocalWorld, checked: list[tuple[Path, Any, list[Signal]]], clock: VirtualClock) -> None:
-    """The local world is broken the way the first alarm says the service is broken."""
-    try:
-        from local.seed import seed_world
-    except ImportError:
-        return
+    """The local world is broken the way the first alarm says the service is broken.
+
+    The seeded health endpoint's URL (a loopback server) becomes the service's `health_url`.
+    """
+    from local.seed import seed_world, with_overrides
+
     first = next((s for _, _, signals in checked for s in signals), None)
     scenario = classify(first, DEFAULT_SERVICES).scenario if first else None
-    for service in world.services:
-        seed_world(world.clients, service, scenario, clock.now())
+    seeded = tuple(
+        with_overrides(service, seed_world(world.clients, service, scenario, clock.now()))
+        for service in world.services
+    )
+    os.environ["SERVICES"] = json.dumps([service.model_dump(mode="json") for service in seeded])
+    container.reset()
 
 
 def _invoke_intake(event: Any, label: str) -> dict[str, Any]:

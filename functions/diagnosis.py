@@ -1,0 +1,81 @@
+"""The diagnostics stage of the first response: run the scenario's checks, let the evidence
+re-classify the incident, and record both. Heavy modules load only when an incident opens."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from functions import clock
+from functions.incident import Incident, TimelineEntry
+from functions.lifecycle import Decision
+from functions.policy import RUNBOOK, Runbook
+from functions.services import ServiceConfig
+
+if TYPE_CHECKING:
+    from functions.aws import AwsClients
+    from functions.diagnostics.base import Finding
+    from functions.severity import Reclassification
+
+
+class Diagnoser:
+    def __init__(self, clients: AwsClients, budget_seconds: float, runbook: Runbook = RUNBOOK) -> None:
+        self._clients = clients
+        self._budget = budget_seconds
+        self._runbook = runbook
+
+    def __call__(self, incident: Incident, service: ServiceConfig) -> tuple[list[Finding], Reclassification | None]:
+        from functions.diagnostics import run_checks
+        from functions.diagnostics.base import CheckContext
+        from functions.severity import reclassify
+
+        context = CheckContext(
+            incident_id=incident.id,
+            scenario=incident.scenario,
+            severity=incident.severity,
+            service=service,
+            now=clock.now(),
+            opened_at=incident.opened_at,
+            alarm_names=list(incident.alarms),
+        )
+        checks = self._runbook.scenario(incident.scenario).checks
+        findings = run_checks(checks, context, self._clients, self._budget)
+        return findings, reclassify(incident.severity, incident.scenario, findings)
+
+
+def record_diagnosis(
+    findings: list[Finding], change: Reclassification | None, runbook: Runbook = RUNBOOK
+) -> Any:
+    """A change for `apply_change`: store the findings; follow the evidence if it calls for more."""
+
+    def apply(current: Incident, now: datetime) -> Decision:
+        if current.findings:
+            return Decision()  # a redelivery already diagnosed this incident
+        incident = current.model_copy(deep=True)
+        incident.findings = [f.model_dump(mode="json") for f in findings]
+        verdicts = ", ".join(f"{f.check} {f.status.value}" for f in findings) or "no checks for this scenario"
+        incident.actions_taken.append(f"Automatic diagnostics: {verdicts}")
+        timeline = [TimelineEntry(at=now, kind="diagnosed", text=f"Diagnostics ran: {verdicts}")]
+        if change is not None:
+            timeline.append(_follow_evidence(incident, change, now, runbook))
+        incident.updated_at = now
+        return Decision(incident=incident, timeline=timeline)
+
+    return apply
+
+
+def _follow_evidence(incident: Incident, change: Reclassification, now: datetime, runbook: Runbook) -> TimelineEntry:
+    scenario = runbook.scenario(change.scenario)
+    text = (
+        f"Evidence re-classified {incident.severity.value} {incident.scenario} → "
+        f"{change.severity.value} {scenario.name} (rule {change.rule}): {change.reason}"
+    )
+    if change.severity.outranks(incident.severity):
+        cadence = timedelta(seconds=runbook.severity(change.severity).update_every_seconds)
+        incident.next_update_at = min(incident.next_update_at, now + cadence)
+    incident.severity = change.severity
+    incident.scenario = scenario.name
+    incident.impact = scenario.impact
+    incident.severity_reason = f"diagnostics rule {change.rule}: {change.reason}"
+    incident.actions_taken.append(f"Severity set to {change.severity.value} ({scenario.title}) by the evidence")
+    return TimelineEntry(at=now, kind="severity", text=text)

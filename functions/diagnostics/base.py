@@ -1,0 +1,145 @@
+"""The contract every diagnostic check follows, and the small helpers the checks share.
+
+A check is a plain typed function in its own module::
+
+    def alb_target_health(ctx: CheckContext, clients: AwsClients, params: Params) -> Finding:
+        \"\"\"What it shows a responder.\"\"\"
+
+with its own `Params` model beside it (thresholds live there, with defaults taken from the
+runbook), a `command(ctx)` that gives the AWS CLI command reproducing it, and `CLIENTS`, the
+AwsClients attributes it uses. `CheckSpec.of(module)` reads and validates that contract when
+the registry is built, so a malformed check fails at import, never silently at alarm time.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from types import ModuleType
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from functions.aws import AwsClients
+from functions.policy import Severity
+from functions.services import ServiceConfig
+
+
+class Status(str, Enum):  # noqa: UP042 - the shape the incident record stores
+    OK = "ok"
+    WARNING = "warning"
+    CRITICAL = "critical"
+    UNKNOWN = "unknown"
+
+
+class Finding(BaseModel):
+    """One check's verdict: the status, one line a human can act on, and the evidence behind it."""
+
+    check: str
+    status: Status
+    summary: str
+    evidence: dict[str, Any] = {}
+    command: str = ""
+    duration_ms: int = 0
+
+
+class CheckContext(BaseModel):
+    incident_id: str
+    scenario: str
+    severity: Severity
+    service: ServiceConfig
+    now: datetime
+    opened_at: datetime
+    alarm_names: list[str] = []
+
+
+class Params(BaseModel):
+    """Base of every check's parameters: frozen, unknown keys rejected."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+CheckFunction = Callable[[CheckContext, AwsClients, Any], Finding]
+CommandFunction = Callable[[CheckContext], str]
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """A registered check: the function, its Params type, its CLI command and the clients it uses."""
+
+    name: str
+    run: CheckFunction
+    params: type[Params]
+    command: CommandFunction
+    clients: tuple[str, ...]
+    doc: str
+
+    @classmethod
+    def of(cls, module: ModuleType) -> CheckSpec:
+        """Read a check module's contract; raise TypeError at import time if it is broken."""
+        name = module.__name__.rsplit(".", 1)[-1]
+        run = getattr(module, name, None)
+        params = getattr(module, "Params", None)
+        command = getattr(module, "command", None)
+        clients = getattr(module, "CLIENTS", None)
+        if not callable(run) or not callable(command):
+            raise TypeError(f"{module.__name__} must define the check {name}() and command()")
+        if not (isinstance(params, type) and issubclass(params, Params)):
+            raise TypeError(f"{module.__name__}.Params must subclass functions.diagnostics.base.Params")
+        if not isinstance(clients, tuple) or not all(hasattr(AwsClients, c) for c in clients):
+            raise TypeError(f"{module.__name__}.CLIENTS must be a tuple of AwsClients attributes")
+        hints = typing.get_type_hints(run)
+        expected = {"ctx": CheckContext, "clients": AwsClients, "params": params, "return": Finding}
+        if hints != expected:
+            raise TypeError(
+                f"{module.__name__}.{name} must be (ctx: CheckContext, clients: AwsClients, "
+                f"params: Params) -> Finding, found {hints}"
+            )
+        if not (run.__doc__ or "").strip():
+            raise TypeError(f"{module.__name__}.{name} needs a docstring: it is the responder-facing doc")
+        return cls(
+            name=name,
+            run=run,
+            params=params,
+            command=command,
+            clients=clients,
+            doc=(run.__doc__ or "").strip(),
+        )
+
+
+_ORDER = {Status.OK: 0, Status.UNKNOWN: 1, Status.WARNING: 2, Status.CRITICAL: 3}
+
+
+def worst(statuses: Iterable[Status]) -> Status:
+    """The most alarming status; OK when there is none."""
+    return max(statuses, key=_ORDER.__getitem__, default=Status.OK)
+
+
+def grade(value: float, warning: float, critical: float, *, higher_is_worse: bool = True) -> Status:
+    """OK / WARNING / CRITICAL for a value against two thresholds (critical checked first)."""
+    if higher_is_worse:
+        return Status.CRITICAL if value >= critical else Status.WARNING if value >= warning else Status.OK
+    return Status.CRITICAL if value <= critical else Status.WARNING if value <= warning else Status.OK
+
+
+def ago(then: datetime, now: datetime) -> str:
+    """'3 min', '2 h 5 min', '4 d' — how long before `now` `then` was (negative means after)."""
+    seconds = int((now - then).total_seconds())
+    sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
+    if seconds < 60:
+        return f"{sign}{seconds} s"
+    minutes = seconds // 60
+    if minutes < 120:
+        return f"{sign}{minutes} min"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{sign}{hours} h {minutes % 60} min"
+    return f"{sign}{hours // 24} d"
+
+
+def counted(counts: Mapping[str, int]) -> str:
+    """{'unhealthy': 2, 'draining': 1} → '2 unhealthy, 1 draining' (zero counts left out)."""
+    return ", ".join(f"{n} {label}" for label, n in counts.items() if n)

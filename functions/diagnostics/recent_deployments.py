@@ -1,0 +1,145 @@
+"""Recent changes: ECS deployments and task definition revisions around the incident start."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from pydantic import Field
+
+from functions.aws import AwsClients
+from functions.diagnostics import base
+from functions.diagnostics.base import CheckContext, Finding, Status
+
+CLIENTS = ("ecs",)
+
+
+class Params(base.Params):
+    window_hours: float = Field(default=3.0, gt=0, description="changes older than this are not suspects")
+    revisions: int = Field(default=3, ge=1, le=10, description="latest task definition revisions described")
+
+
+def command(ctx: CheckContext, family: str | None = None) -> str:
+    svc = ctx.service
+    return (
+        f"aws ecs describe-services --cluster {svc.cluster} --services {svc.ecs_service} "
+        "--query 'services[0].deployments' && "
+        f"aws ecs list-task-definitions --family-prefix {family or svc.name} --sort DESC --max-items 3"
+    )
+
+
+def recent_deployments(ctx: CheckContext, clients: AwsClients, params: Params) -> Finding:
+    """ECS deployments and task definition revisions of the last hours, and when each started
+    relative to the incident.
+
+    A deployment that started shortly before the incident opened is the first suspect: the fix is
+    often a rollback to the previous revision (named in the evidence). Critical when a recent
+    deployment FAILED or is rolling out while tasks fail; a warning when anything changed in the
+    window; OK when nothing did (look elsewhere than the code).
+    """
+    svc = ctx.service
+    cutoff = ctx.now - timedelta(hours=params.window_hours)
+    services = clients.ecs.describe_services(cluster=svc.cluster, services=[svc.ecs_service])["services"]
+    deployments: list[dict[str, Any]] = services[0].get("deployments", []) if services else []
+    current_td = services[0].get("taskDefinition", "") if services else ""
+    family = (current_td.rsplit("/", 1)[-1].rsplit(":", 1)[0]) if current_td else svc.name
+    arns = clients.ecs.list_task_definitions(familyPrefix=family, sort="DESC", maxResults=params.revisions)[
+        "taskDefinitionArns"
+    ]
+    newest_first = sorted(arns, key=lambda arn: int(arn.rsplit(":", 1)[-1]), reverse=True)
+    wanted = newest_first[: params.revisions]
+    # The revisions are independent reads: fetch them side by side, not one latency after another.
+    with ThreadPoolExecutor(max_workers=max(1, len(wanted)), thread_name_prefix="revision") as pool:
+        revisions = list(pool.map(partial(_revision, clients), wanted))
+
+    recent = [
+        {
+            "id": d.get("id"),
+            "status": d.get("status"),
+            "task_definition": d.get("taskDefinition", "").rsplit("/", 1)[-1],
+            "rollout_state": d.get("rolloutState"),
+            "failed_tasks": d.get("failedTasks", 0),
+            "running": d.get("runningCount"),
+            "desired": d.get("desiredCount"),
+            "started_at": d["createdAt"].isoformat(),
+            "started_before_incident": base.ago(d["createdAt"], ctx.opened_at),
+        }
+        for d in sorted(deployments, key=lambda d: d["createdAt"], reverse=True)
+        if d.get("createdAt") and d["createdAt"] >= cutoff
+    ]
+    new_revisions = [r for r in revisions if r["registered_at"] and _parse(r["registered_at"]) >= cutoff]
+    evidence = {
+        "window_hours": params.window_hours,
+        "deployments": recent,
+        "revisions": revisions,
+        "current_task_definition": current_td.rsplit("/", 1)[-1] if current_td else None,
+    }
+    cli = command(ctx, family)
+
+    if not recent and not new_revisions:
+        since = f" (current {evidence['current_task_definition']})" if current_td else ""
+        return Finding(
+            check="recent_deployments",
+            status=Status.OK,
+            evidence=evidence,
+            command=cli,
+            summary=f"no deployments or new task definitions in the last {params.window_hours:g} h" + since,
+        )
+
+    failing = [
+        d
+        for d in recent
+        if d["rollout_state"] == "FAILED" or (d["rollout_state"] == "IN_PROGRESS" and d["failed_tasks"])
+    ]
+    status = Status.CRITICAL if failing else Status.WARNING
+    lead = failing[0] if failing else recent[0] if recent else None
+    if lead is not None:
+        summary = (
+            f"deployment of {lead['task_definition']} started {_relative(lead, ctx)} the incident, "
+            f"{lead['rollout_state'] or lead['status']}"
+        )
+        if lead["failed_tasks"]:
+            summary += f" with {lead['failed_tasks']} failed tasks"
+    else:
+        newest = new_revisions[0]
+        summary = (
+            f"task definition {newest['task_definition']} registered "
+            f"{base.ago(_parse(newest['registered_at']), ctx.opened_at)} before the incident, not deployed"
+        )
+    rollback = _rollback_candidate(revisions, lead["task_definition"] if lead else None)
+    evidence["rollback_candidate"] = rollback
+    if rollback and status is Status.CRITICAL:
+        summary += f"; previous revision {rollback} is the rollback candidate"
+    elif rollback:
+        summary += f"; previous revision {rollback}"
+    return Finding(check="recent_deployments", status=status, summary=summary, evidence=evidence, command=cli)
+
+
+def _revision(clients: AwsClients, arn: str) -> dict[str, Any]:
+    definition = clients.ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
+    registered = definition.get("registeredAt")
+    return {
+        "task_definition": arn.rsplit("/", 1)[-1],
+        "registered_at": registered.isoformat() if registered else None,
+        "images": [c.get("image") for c in definition.get("containerDefinitions", [])],
+    }
+
+
+def _relative(deployment: dict[str, Any], ctx: CheckContext) -> str:
+    text = deployment["started_before_incident"]
+    return f"{text[1:]} after" if text.startswith("-") else f"{text} before"
+
+
+def _parse(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def _rollback_candidate(revisions: list[dict[str, Any]], deployed: str | None) -> str | None:
+    """The revision listed right after the one being deployed (revisions are newest first)."""
+    names = [r["task_definition"] for r in revisions]
+    if deployed in names:
+        index = names.index(deployed) + 1
+        return names[index] if index < len(names) else None
+    return names[1] if len(names) > 1 else None

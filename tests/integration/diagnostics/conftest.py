@@ -1,0 +1,80 @@
+"""Shared fixtures: an in-process moto with fake credentials, and seeded local worlds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from functions.aws import AwsClients
+from functions.diagnostics import CHECKS, CheckContext, Finding
+from functions.policy import Severity
+from functions.services import ServiceConfig
+from local.seed import seed_world, with_overrides
+from local.seed_health import stop_health_servers
+
+FAKE_AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in FAKE_AWS_ENV.items():
+        monkeypatch.setenv(key, value)
+    for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_REGION"):
+        monkeypatch.delenv(key, raising=False)
+
+
+@pytest.fixture(scope="session")
+def session() -> boto3.Session:
+    """One boto3 session for the run: its service models load once (EC2's alone takes ~1 s)."""
+    return boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+
+
+@pytest.fixture
+def clients(aws_env: None, session: boto3.Session) -> Iterator[AwsClients]:
+    with mock_aws():
+        yield AwsClients(session)
+
+
+@pytest.fixture
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+Seed = Callable[[str | None], CheckContext]
+
+
+@pytest.fixture
+def seeded(clients: AwsClients, now: datetime) -> Iterator[Seed]:
+    """seed(scenario) → the CheckContext of an incident opened a minute ago in that world."""
+
+    def seed(scenario: str | None) -> CheckContext:
+        overrides = seed_world(clients, ServiceConfig(), scenario, now)
+        return CheckContext(
+            incident_id="flask-sre-challenge-test",
+            scenario=scenario or "unclassified",
+            severity=Severity.P1,
+            service=with_overrides(ServiceConfig(), overrides),
+            now=now,
+            opened_at=now - timedelta(minutes=1),
+            alarm_names=["flask-sre-challenge-test-alarm"],
+        )
+
+    yield seed
+    stop_health_servers()
+
+
+def run(name: str, ctx: CheckContext, clients: AwsClients, **params: Any) -> Finding:
+    """Call one registered check directly (no runner), with Params overrides."""
+    spec = CHECKS[name]
+    return spec.run(ctx, clients, spec.params(**params))
