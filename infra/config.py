@@ -1,0 +1,243 @@
+"""The deployment's configuration: which service(s) the responder watches and how it is deployed.
+
+Sources, later ones winning:
+1. the defaults here (the runbook's own names, `flask-sre-challenge`);
+2. `responder.config.json` at the repo root, or the file named by context `-c config=path`;
+3. context `-c services=...` (a JSON list of service objects, or of plain names) and `-c stage=...`.
+
+Everything is validated by pydantic before the app builds anything; `ConfigError` carries a
+one-line message naming the source and the first problem.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from functions.policy import Level, Severity
+from functions.services import ServiceConfig
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_FILE = REPO_ROOT / "responder.config.json"
+
+# Placeholder ids for the ALB / target group dimension values: the real ones are the suffix of the
+# resources' ARNs (`aws elbv2 describe-load-balancers --names <lb>`); app.py warns while they are in use.
+PLACEHOLDER_ID = "0000000000000000"
+
+SUBSCRIPTION_KEYS = {s.value for s in Severity} | {lv.value for lv in Level} | {"ops"}
+# CloudWatch Logs retention choices (days) and their aws_logs.RetentionDays member names.
+LOG_RETENTION = {
+    1: "ONE_DAY", 3: "THREE_DAYS", 5: "FIVE_DAYS", 7: "ONE_WEEK", 14: "TWO_WEEKS", 30: "ONE_MONTH",
+    60: "TWO_MONTHS", 90: "THREE_MONTHS", 120: "FOUR_MONTHS", 150: "FIVE_MONTHS", 180: "SIX_MONTHS",
+    365: "ONE_YEAR", 400: "THIRTEEN_MONTHS", 545: "EIGHTEEN_MONTHS", 731: "TWO_YEARS",
+    1096: "THREE_YEARS", 1827: "FIVE_YEARS", 3653: "TEN_YEARS",
+}  # fmt: skip
+
+
+class ConfigError(Exception):
+    """A one-line, user-facing configuration problem: `<source>: <problem>`."""
+
+
+class ServiceDeployment(ServiceConfig):
+    """A watched service: the runtime's `ServiceConfig` plus what only the alarms need."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    load_balancer_full_name: str = Field(
+        default="", pattern=r"^(app/[A-Za-z0-9-]+/[0-9a-f]+)?$", description="LoadBalancer dimension: app/<name>/<id>"
+    )
+    target_group_full_name: str = Field(
+        default="",
+        pattern=r"^(targetgroup/[A-Za-z0-9-]+/[0-9a-f]+)?$",
+        description="TargetGroup dimension: targetgroup/<name>/<id>",
+    )
+    slo_target_percent: float = Field(default=99.9, gt=0, lt=100, description="availability SLO for burn rates")
+    db_connection_error_pattern: str = Field(
+        default='?"could not connect to server" ?"Connection refused" ?"OperationalError" ?"Too many connections"',
+        min_length=1,
+        description="CloudWatch Logs filter pattern counted as DatabaseConnectionErrors",
+    )
+    slow_query_pattern: str = Field(
+        default='?"slow query" ?"Slow query"', min_length=1, description="filter pattern counted as SlowQueryCount"
+    )
+
+    @model_validator(mode="after")
+    def _default_dimension_names(self) -> ServiceDeployment:
+        if not self.load_balancer_full_name:
+            object.__setattr__(self, "load_balancer_full_name", f"app/{self.load_balancer}/{PLACEHOLDER_ID}")
+        if not self.target_group_full_name:
+            object.__setattr__(self, "target_group_full_name", f"targetgroup/{self.target_group}/{PLACEHOLDER_ID}")
+        return self
+
+    @classmethod
+    def named(cls, name: str) -> ServiceDeployment:
+        """A service that follows the runbook's naming: `<name>-alb`, `<name>-tg`, `/ecs/<name>`, ..."""
+        return cls(
+            name=name,
+            load_balancer=f"{name}-alb",
+            target_group=f"{name}-tg",
+            cluster=f"{name}-cluster",
+            ecs_service=f"{name}-service",
+            db_instance=f"{name}-db",
+            log_group=f"/ecs/{name}",
+            namespace="".join(part.capitalize() for part in name.split("-")),
+        )
+
+    def runtime(self) -> ServiceConfig:
+        """The part the functions read (the SERVICES env var): exactly the ServiceConfig fields."""
+        return ServiceConfig.model_validate(self.model_dump(include=set(ServiceConfig.model_fields)))
+
+    def placeholders(self) -> list[str]:
+        return [
+            field
+            for field in ("load_balancer_full_name", "target_group_full_name")
+            if getattr(self, field).endswith(f"/{PLACEHOLDER_ID}")
+        ]
+
+
+class SyntheticTest(BaseModel):
+    """The daily end-to-end test: a fake alarm published to the intake topic (see docs/deploy.md)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    enabled: bool = True
+    schedule: str = Field(default="cron(0 9 * * ? *)", pattern=r"^(cron|rate|at)\(.+\)$", description="the ALARM")
+    ok_schedule: str = Field(default="cron(5 9 * * ? *)", pattern=r"^(cron|rate|at)\(.+\)$", description="the OK")
+    service: str = Field(default="responder-synthetic", pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$")
+    rule: str = "latency-rise"
+
+    @field_validator("rule")
+    @classmethod
+    def _known_rule(cls, rule: str) -> str:
+        from functions.policy import RUNBOOK
+
+        if RUNBOOK.rule(rule) is None:
+            raise ValueError(f"unknown rule {rule!r}; use one of functions.policy.ALARM_RULES")
+        return rule
+
+
+class ResponderConfig(BaseModel):
+    """One deployment of the responder."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    stage: str = Field(default="dev", pattern=r"^[a-z][a-z0-9-]{0,15}$")
+    services: tuple[ServiceDeployment, ...] = Field(default=(ServiceDeployment(),), min_length=1, max_length=20)
+    alert_emails: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict, description="email subscriptions per topic: P0..P3, L1..L4, ops"
+    )
+    slack_severities: tuple[Severity, ...] = (Severity.P0, Severity.P1, Severity.P2, Severity.P3)
+    architecture: Literal["arm64", "x86_64"] = "arm64"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_retention_days: int = 30
+    reserved_concurrency: int | None = Field(
+        default=5, ge=1, le=100, description="intake and actions; null on accounts with a 10-concurrency quota"
+    )
+    diagnostics_budget_seconds: float = Field(default=10.0, gt=0, le=60)
+    deletion_protection: bool = True
+    action_base_url: str = Field(default="", description="overrides the HTTP API URL in one-click links")
+    synthetic_test: SyntheticTest = SyntheticTest()
+
+    @field_validator("alert_emails")
+    @classmethod
+    def _known_topics(cls, emails: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        for key, addresses in emails.items():
+            if key not in SUBSCRIPTION_KEYS:
+                raise ValueError(f"unknown topic {key!r}; expected one of {sorted(SUBSCRIPTION_KEYS)}")
+            for address in addresses:
+                if "@" not in address or address.startswith("@") or address.endswith("@"):
+                    raise ValueError(f"{key}: {address!r} is not an email address")
+        return emails
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, days: int) -> int:
+        if days not in LOG_RETENTION:
+            raise ValueError(f"{days} is not a CloudWatch Logs retention; use one of {sorted(LOG_RETENTION)}")
+        return days
+
+    @model_validator(mode="after")
+    def _unique_services(self) -> ResponderConfig:
+        names = [service.name for service in self.services]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"service names must be unique: {', '.join(duplicates)}")
+        if self.synthetic_test.enabled and self.synthetic_test.service in names:
+            raise ValueError(f"synthetic_test.service {self.synthetic_test.service!r} is a real service's name")
+        return self
+
+    def runtime_services(self) -> list[dict[str, Any]]:
+        """The SERVICES env var: the watched services, then the synthetic test's own service."""
+        services = [service.runtime() for service in self.services]
+        if self.synthetic_test.enabled:
+            synthetic = ServiceDeployment.named(self.synthetic_test.service).runtime()
+            services.append(synthetic.model_copy(update={"synthetic": True}))
+        return [service.model_dump(mode="json", exclude_none=True) for service in services]
+
+    def placeholder_warnings(self) -> list[str]:
+        return [
+            f"services[{service.name}].{field} is a placeholder; alarms on it will never fire"
+            for service in self.services
+            for field in service.placeholders()
+        ]
+
+
+def _one_line(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+    message = str(first["msg"]).replace("\n", " ")
+    return f"{where}: {message}{more}" if where else f"{message}{more}"
+
+
+def _services_from_context(value: Any) -> list[Any]:
+    """`-c services=...` arrives as a string: a JSON list, or comma-separated names."""
+    if isinstance(value, str):
+        text = value.strip()
+        names = [name.strip() for name in text.split(",") if name.strip()]
+        value = json.loads(text) if text.startswith("[") else names
+    if not isinstance(value, list):
+        raise ValueError("expected a JSON list of services (objects or names)")
+    return [ServiceDeployment.named(item).model_dump() if isinstance(item, str) else item for item in value]
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ConfigError(f"{path}: not valid JSON: {error.msg} (line {error.lineno})") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a JSON object, got a JSON {type(data).__name__}")
+    return data
+
+
+def load_config(context: Mapping[str, Any] | None = None) -> ResponderConfig:
+    """The validated configuration from the CDK context (`app.node.try_get_context`)."""
+    context = context or {}
+    explicit = context.get("config")
+    path = Path(str(explicit)) if explicit else DEFAULT_CONFIG_FILE
+    if explicit and not path.is_absolute():
+        path = Path.cwd() / path
+    source = str(path)
+    raw: dict[str, Any] = {}
+    if explicit or path.exists():
+        if not path.exists():
+            raise ConfigError(f"{path}: no such config file")
+        raw = _read_file(path)
+    try:
+        if context.get("services") is not None:
+            source = "-c services"
+            raw["services"] = _services_from_context(context["services"])
+        if context.get("stage") is not None:
+            raw["stage"] = context["stage"]
+        return ResponderConfig.model_validate(raw)
+    except ValidationError as error:
+        raise ConfigError(f"{source}: {_one_line(error)}") from None
+    except ValueError as error:
+        raise ConfigError(f"{source}: {error}") from None

@@ -1,0 +1,148 @@
+"""cdk-nag 3.x AwsSolutions findings we accept: each one on its own construct, with its reason.
+
+No blanket acknowledgment: every entry names one rule finding (`Rule[Finding]`) and the construct
+it applies to, so a new finding anywhere else still fails the synth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Acknowledgment, Stack, Validations
+from constructs import IConstruct
+
+FUNCTIONS = ("Intake", "EscalationStep", "Actions")
+PUBLISHING_FUNCTIONS = FUNCTIONS  # every function notifies (KMS-encrypted topics)
+POSTMORTEM_WRITERS = ("EscalationStep", "Actions")
+ESCALATION_CONTROLLERS = ("Intake", "Actions")
+
+XRAY_REASON = (
+    "X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) have no resource-level permissions; "
+    "AWS documents Resource '*' for them"
+)
+KMS_TOPIC_REASON = (
+    "CDK's grant for publishing to a KMS-encrypted SNS topic: kms:GenerateDataKey* (GenerateDataKey and "
+    "GenerateDataKeyWithoutPlaintext) on the responder's one key, no other key"
+)
+KMS_BUCKET_REASON = (
+    "CDK's bucket.grant_put on a KMS bucket: kms:ReEncrypt* (ReEncryptFrom/To) on the responder's one key, "
+    "needed to write SSE-KMS objects"
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str  # construct path under the stack
+    rule: str
+    reason: str
+
+
+def _findings(stack: Stack) -> list[Finding]:
+    findings = [
+        # Dead-letter queues: nag only recognises queue-to-queue redrive.
+        Finding("DeadLetters/IntakeFailures", "AwsSolutions-SQS3",
+                "This queue IS a dead-letter queue: the intake Lambda's async on-failure destination and where "
+                "it parks unreadable records; a DLQ of a DLQ would only move the problem"),
+        Finding("DeadLetters/DeliveryFailures", "AwsSolutions-SQS3",
+                "This queue IS a dead-letter queue: of the SNS subscription, the EventBridge rule targets and "
+                "the synthetic-test schedule (nag only recognises queue-to-queue redrive)"),
+        # Secrets
+        Finding("Secrets/SlackWebhook", "AwsSolutions-SMG4",
+                "A Slack incoming-webhook URL is issued by Slack; it cannot be rotated by a Lambda, only "
+                "re-issued in Slack and put into the secret (docs/deploy.md)"),
+        Finding("Secrets/SlackSigning", "AwsSolutions-SMG4",
+                "The Slack app's Signing Secret is issued by Slack (app settings → Regenerate); a Lambda "
+                "rotation could only break verification. Re-issued in Slack and put into the secret"),
+        Finding("Secrets/ActionSigning", "AwsSolutions-SMG4",
+                "Rotating the link-signing key invalidates every one-click link already sent to responders of "
+                "open incidents; rotated manually between incidents (docs/deploy.md)"),
+        # Bucket
+        Finding("Postmortems/Bucket", "AwsSolutions-S1",
+                "Holds post-mortem drafts written only by two of the stack's own roles; CloudTrail data events "
+                "are the audit trail if needed. A second log bucket would double the storage to audit"),
+        # The state machine: X-Ray, log delivery (both resource '*' by AWS design), and Lambda versions.
+        Finding("Escalation/StateMachine/Role/DefaultPolicy", "AwsSolutions-IAM5[Resource::*]",
+                XRAY_REASON + "; CloudWatch Logs log delivery (logs:CreateLogDelivery etc.) also requires '*'"),
+        Finding("Escalation/StateMachine/Role/DefaultPolicy",
+                "AwsSolutions-IAM5[Resource::<FunctionsEscalationStep8AFBF108.Arn>:*]",
+                "CDK's LambdaInvoke grant: the escalation-step function and its versions/aliases, nothing else"),
+        Finding("Escalation/StateMachine/Role/DefaultPolicy", "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
+                KMS_TOPIC_REASON + " (ReportFailure publishes to the ops topic)"),
+        Finding("SchedulerRoleForTarget-f6936b/DefaultPolicy", "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
+                KMS_TOPIC_REASON + " (the synthetic test publishes to the intake topic)"),
+    ]  # fmt: skip
+    api_reasons = {
+        "GET--actions--{verb}": "one-click links are opened from email/SMS/Slack by people without AWS credentials; "
+        "the function verifies each link's HMAC signature (action-signing secret) and expiry",
+        "POST--incidents--{id}--updates": "updates carry an HMAC signature made with the action-signing secret; "
+        "the function rejects unsigned or stale requests",
+        "POST--slack--interactions": "Slack cannot send AWS credentials; the function verifies Slack's request "
+        "signature (X-Slack-Signature) and timestamp",
+    }
+    findings += [
+        Finding(f"ActionsApi/Api/{route}", "AwsSolutions-APIG4", f"Authorised in the function: {reason}")
+        for route, reason in api_reasons.items()
+    ]
+    for function in FUNCTIONS:
+        policy = f"Functions/{function}Role/DefaultPolicy"
+        findings.append(Finding(f"Functions/{function}", "AwsSolutions-L1",
+                                "Pinned to python3.13: the asset's wheels are built for CPython 3.13 and the project "
+                                "is tested on it; move to the next runtime together with the bundling's "
+                                "--python-version"))  # fmt: skip
+        reason = XRAY_REASON
+        if function == "Intake":
+            reason += (
+                "; and read-only diagnostics: elasticloadbalancing:Describe*, ecs:DescribeServices/DescribeTasks/"
+                "ListTasks, rds:DescribeDBInstances/DescribeEvents, cloudwatch:GetMetricData/GetMetricStatistics "
+                "support no resource-level permissions (Describe/read APIs only, never data)"
+            )
+        findings.append(Finding(policy, "AwsSolutions-IAM5[Resource::*]", reason))
+        findings.append(Finding(policy, "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]", KMS_TOPIC_REASON))
+        if function in POSTMORTEM_WRITERS:
+            findings += [
+                Finding(policy, "AwsSolutions-IAM5[Action::s3:Abort*]",
+                        "CDK's bucket.grant_put: AbortMultipartUpload for an interrupted upload, on this bucket"),
+                Finding(policy, "AwsSolutions-IAM5[Resource::<PostmortemsBucket529A1949.Arn>/*]",
+                        "Objects of the post-mortem bucket only (bucket.grant_put); the functions choose the keys"),
+                Finding(policy, "AwsSolutions-IAM5[Action::kms:ReEncrypt*]", KMS_BUCKET_REASON),
+            ]  # fmt: skip
+        if function in ESCALATION_CONTROLLERS:
+            findings.append(Finding(
+                policy,
+                "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:"
+                '{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"EscalationStateMachine26D21A9F"}]}]}:*]',
+                "states:StopExecution acts on executions: every execution of the escalation state machine "
+                "(one per incident generation, named at run time), no other machine",
+            ))  # fmt: skip
+    return findings
+
+
+def _log_group_findings(stack: Stack, log_groups: list[str]) -> list[Finding]:
+    return [
+        Finding(
+            "Functions/IntakeRole/DefaultPolicy",
+            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:{group}:*]",
+            f"logs:FilterLogEvents on the watched service's log group {group} (the ':*' is the ARN form IAM "
+            "evaluates for a log group's events), read-only diagnostics",
+        )
+        for group in log_groups
+    ]
+
+
+def _construct(stack: Stack, path: str) -> IConstruct:
+    node: IConstruct = stack
+    for part in path.split("/"):
+        child = node.node.try_find_child(part)
+        if child is None:
+            raise KeyError(f"cdk-nag acknowledgment targets a missing construct: {stack.node.id}/{path}")
+        node = child
+    return node
+
+
+def acknowledge_findings(stack: Stack, log_groups: list[str]) -> list[Finding]:
+    findings = _findings(stack) + _log_group_findings(stack, log_groups)
+    for finding in findings:
+        Validations.of(_construct(stack, finding.path)).acknowledge(
+            Acknowledgment(id=finding.rule, reason=finding.reason)
+        )
+    return findings

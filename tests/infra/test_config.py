@@ -1,0 +1,94 @@
+"""The deployment config: validated up front, with one readable line when it is wrong."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from infra.config import PLACEHOLDER_ID, ConfigError, ResponderConfig, ServiceDeployment, load_config
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_defaults_are_the_runbooks_names() -> None:
+    # When nothing is configured
+    config = ResponderConfig()
+
+    # Then the one service is the runbook's, with placeholder ALB ids flagged
+    (service,) = config.services
+    assert service.name == "flask-sre-challenge" and service.target_group == "flask-sre-challenge-tg"
+    assert service.load_balancer_full_name == f"app/flask-sre-challenge-alb/{PLACEHOLDER_ID}"
+    assert len(config.placeholder_warnings()) == 2
+
+
+def test_services_from_context_accepts_names_and_objects() -> None:
+    # Given services as context: a name and an object
+    context = {"services": json.dumps(["shop", {"name": "api", "cluster": "core", "log_group": "/ecs/api"}])}
+
+    # When loaded
+    config = load_config(context)
+
+    # Then the name follows the runbook's naming and the object keeps its fields
+    shop, api = config.services
+    assert (shop.load_balancer, shop.db_instance, shop.log_group) == ("shop-alb", "shop-db", "/ecs/shop")
+    assert (api.cluster, api.log_group) == ("core", "/ecs/api")
+    assert [s["name"] for s in config.runtime_services()] == ["shop", "api", "responder-synthetic"]
+
+
+def test_runtime_services_are_plain_service_configs() -> None:
+    service = ServiceDeployment(name="x", load_balancer_full_name="app/x-alb/abc123")
+    assert "load_balancer_full_name" not in service.runtime().model_dump()
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("{not json", "not valid JSON"),
+        ("[]", "expected a JSON object"),
+        ('{"services": []}', "services: Tuple should have at least 1 item"),
+        ('{"services": [{"name": "bad name!"}]}', "services.0.name"),
+        ('{"stage": "prod", "typo": 1}', "typo: Extra inputs are not permitted"),
+        ('{"alert_emails": {"P9": ["a@b.c"]}}', "unknown topic 'P9'"),
+        ('{"services": [{"name": "a"}, {"name": "a"}]}', "service names must be unique: a"),
+        ('{"log_retention_days": 31}', "31 is not a CloudWatch Logs retention"),
+    ],
+)
+def test_bad_config_is_one_line_naming_the_file(tmp_path: Path, content: str, problem: str) -> None:
+    # Given a bad config file
+    path = tmp_path / "responder.config.json"
+    path.write_text(content)
+
+    # When it is loaded
+    with pytest.raises(ConfigError) as error:
+        load_config({"config": str(path)})
+
+    # Then the message names the file and the problem on one line
+    message = str(error.value)
+    assert message.startswith(f"{path}: ") and problem in message and "\n" not in message
+
+
+def test_missing_explicit_config_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such config file"):
+        load_config({"config": str(tmp_path / "nope.json")})
+
+
+def test_app_exits_2_with_one_line_on_stderr(tmp_path: Path) -> None:
+    # Given a config file with a bad service name
+    path = tmp_path / "bad.json"
+    path.write_text('{"services": [{"name": "no spaces allowed"}]}')
+    env = {**os.environ, "CDK_CONTEXT_JSON": json.dumps({"config": str(path)}), "CDK_OUTDIR": str(tmp_path / "out")}
+
+    # When app.py runs as the CDK CLI would run it
+    result = subprocess.run([sys.executable, "app.py"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+
+    # Then it exits 2 with exactly one line, no traceback, and synthesizes nothing
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {path}: services.0.name"), result.stderr
+    assert "Traceback" not in result.stderr
+    assert not list((tmp_path / "out").glob("*.template.json"))
