@@ -6,12 +6,14 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.setup-done
 EVENT   ?= events/service-down.sns.alarm.json
 # The CDK CLI makes no network attempt: no telemetry, no notices, no version check.
+# cdk.json runs `python3 app.py`: the venv comes first on PATH so that is the project's Python.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 18,20
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: setup replay test test-fast lint synth deploy-local bench clean
+.PHONY: setup replay test test-fast test-infra test-deploy-local lint synth deploy deploy-local bench clean
 
 setup: $(STAMP)
 
@@ -35,11 +37,20 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy functions local infra app.py
 
-synth: setup
-	npx cdk synth --quiet
+test-infra: setup
+	$(VENV)/bin/pytest tests/infra -m "not slow"
 
-deploy-local: setup  ## cdk bootstrap + deploy against a local moto server, then replay an alarm into it
+synth: setup  ## the CloudFormation template in cdk.out/ (bundles the Lambda code with pip: needs PyPI)
+	npx --no-install cdk synth --quiet
+
+deploy: setup  ## to the account in your AWS credentials (see docs/deploy.md)
+	npx --no-install cdk deploy RunbookResponder
+
+deploy-local: setup  ## cdk bootstrap + deploy against a local moto server, then publish an alarm into it
 	$(PY) -m local.deploy
+
+test-deploy-local: setup
+	$(VENV)/bin/pytest tests/infra/test_local_deploy.py -m slow
 
 bench: setup
 	$(PY) benchmarks/cold_start.py

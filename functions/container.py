@@ -9,6 +9,7 @@ from functions import clock
 from functions.action_links import ActionSigner
 from functions.actions import Actions
 from functions.aws import AwsClients
+from functions.diagnosis import Diagnoser
 from functions.escalation import Escalator
 from functions.escalation_step import EscalationRunner
 from functions.incident import Incident
@@ -69,13 +70,14 @@ def responder() -> Responder:
         store=store(),
         messenger=messenger(),
         escalator=escalator(),
-        diagnose=_no_diagnostics,
+        diagnose=Diagnoser(clients(), settings().DIAGNOSTICS_BUDGET_SECONDS),
     )
 
 
 @cache
 def escalation_runner() -> EscalationRunner:
-    return EscalationRunner(store(), messenger(), closer(), signer())
+    synthetic = frozenset(service.name for service in settings().SERVICES if service.synthetic)
+    return EscalationRunner(store(), messenger(), closer(), signer(), synthetic)
 
 
 @cache
@@ -91,10 +93,6 @@ def actions() -> Actions:
 @cache
 def slack_signing_secret() -> str | None:
     return SecretReader(clients(), settings().SLACK_SIGNING_SECRET_ID, raw=True)()
-
-
-def _no_diagnostics(incident: Incident) -> Incident:
-    return incident
 
 
 def reset() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel
 
 from functions import clock
@@ -28,6 +29,7 @@ from functions.notifications.render import (
     reminder_message,
 )
 from functions.notifications.sender import IncidentMessenger
+from functions.observability import SYNTHETIC_PAGED_METRIC, metrics
 from functions.policy import RUNBOOK, Level, Runbook
 from functions.resolution import Closer
 
@@ -56,8 +58,10 @@ class EscalationRunner:
         messenger: IncidentMessenger,
         closer: Closer,
         signer: ActionSigner | None,
+        synthetic_services: frozenset[str] = frozenset(),
         runbook: Runbook = RUNBOOK,
     ) -> None:
+        self._synthetic = synthetic_services
         self._store = store
         self._messenger = messenger
         self._closer = closer
@@ -87,6 +91,9 @@ class EscalationRunner:
             return closed or self._reload(incident)
         for message, key in self._messages(incident, step, now):
             self._messenger.send_message(incident, message, key)
+        if step.kind is StepKind.PAGE and incident.service in self._synthetic:
+            # the daily synthetic test reached a page: its absence for a day is alarmed (infra)
+            metrics.add_metric(name=SYNTHETIC_PAGED_METRIC, unit=MetricUnit.Count, value=1)
         _, _, stored = apply_change(self._store, incident.id, _record(step))
         return stored or self._reload(incident)
 

@@ -7,3 +7,7 @@ from aws_lambda_powertools import Logger, Metrics
 
 logger = Logger(service="runbook-responder")
 metrics = Metrics(namespace="RunbookResponder", service="runbook-responder")
+
+# Metric names other code alarms on (infra/constructs/self_monitoring.py reads these).
+SYNTHETIC_OPENED_METRIC = "SyntheticTestOpened"
+SYNTHETIC_PAGED_METRIC = "SyntheticTestPaged"

@@ -123,7 +123,8 @@ def resolve_service(signal: Signal, services: Sequence[ServiceConfig], fallback:
     for service in services:
         if signal.name.startswith(f"{service.name}-"):
             return service.name
-    return services[0].name if fallback and len(services) == 1 else None
+    real = [service for service in services if not service.synthetic]
+    return real[0].name if fallback and len(real) == 1 else None
 
 
 def _signal_tokens(signal: Signal) -> set[str]:

@@ -19,6 +19,9 @@ class ServiceConfig(BaseModel):
     log_group: str = "/ecs/flask-sre-challenge"
     namespace: str = "FlaskSREChallenge"
     health_url: HttpUrl | None = None
+    synthetic: bool = Field(
+        default=False, description="the responder's own daily end-to-end test: every message goes to the ops topic"
+    )
 
     def resource_names(self) -> frozenset[str]:
         """Names that, found in an alarm's dimensions or an event's resources, mean this service."""

@@ -39,6 +39,7 @@ class Settings(BaseModel):
     ACTION_SIGNING_SECRET_ID: str = ""
     SLACK_SIGNING_SECRET_ID: str = ""
     POSTMORTEM_BUCKET: str = ""
+    OPS_TOPIC_ARN: str = ""
 
     def service(self, name: str | None) -> ServiceConfig:
         for service in self.SERVICES:

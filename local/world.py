@@ -150,6 +150,7 @@ class LocalWorld:
             "SERVICES": json.dumps([s.model_dump(mode="json") for s in self.services]),
             "DEAD_LETTER_QUEUE_URL": dlq,
             "POSTMORTEM_BUCKET": POSTMORTEM_BUCKET,
+            "OPS_TOPIC_ARN": self.topics["ops"],
             "POWERTOOLS_METRICS_NAMESPACE": "RunbookResponder",
             "POWERTOOLS_SERVICE_NAME": "runbook-responder",
             "POWERTOOLS_DEV": "false",

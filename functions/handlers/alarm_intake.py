@@ -13,7 +13,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions import container
-from functions.observability import logger, metrics
+from functions.observability import SYNTHETIC_OPENED_METRIC, logger, metrics
 from functions.triage import Outcome, Result, summarize
 
 
@@ -24,7 +24,14 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     _park_rejected(outcomes, event)
     for result, count in summarize(outcomes).items():
         metrics.add_metric(name=f"Intake_{result}", unit=MetricUnit.Count, value=count)
+    if any(_opened_synthetic(outcome) for outcome in outcomes):
+        metrics.add_metric(name=SYNTHETIC_OPENED_METRIC, unit=MetricUnit.Count, value=1)
     return {"results": [outcome.model_dump(mode="json", exclude_none=True) for outcome in outcomes]}
+
+
+def _opened_synthetic(outcome: Outcome) -> bool:
+    service = outcome.classification.service if outcome.classification else None
+    return outcome.result is Result.OPENED and container.settings().service(service).synthetic
 
 
 def _park_rejected(outcomes: list[Outcome], event: dict[str, Any]) -> None:

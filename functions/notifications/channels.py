@@ -141,7 +141,9 @@ class Notifier:
         self._sns = sns
         self._slack = slack
 
-    def send(self, message: Message, severity: Severity, incident_id: str, at: datetime) -> list[str]:
+    def send(
+        self, message: Message, severity: Severity, incident_id: str, at: datetime, service: str = ""
+    ) -> list[str]:
         attributes = {
             "incident_id": incident_id,
             "kind": message.kind,
@@ -150,11 +152,12 @@ class Notifier:
             "at": at.isoformat(),
         }
         delivered: list[str] = []
-        topic = self._topic_for(message, severity)
+        synthetic = self._settings.service(service).synthetic
+        topic = self._settings.OPS_TOPIC_ARN if synthetic else self._topic_for(message, severity)
         if topic:
             self._sns.send(topic, message, attributes)
             delivered.append("sns")
-        if severity in self._settings.SLACK_SEVERITIES and self._slack.send(message, attributes):
+        if not synthetic and severity in self._settings.SLACK_SEVERITIES and self._slack.send(message, attributes):
             delivered.append("slack")
         if not delivered:
             raise DeliveryFailed(f"no channel delivered {message.kind} for {incident_id}")

@@ -44,6 +44,6 @@ class IncidentMessenger:
         now = clock.now()
         if not self._store.claim_message(incident.id, key, now):
             return False
-        self._notifier.send(message, incident.severity, incident.id, now)
+        self._notifier.send(message, incident.severity, incident.id, now, incident.service)
         self._store.mark_message_sent(incident.id, key, clock.now())
         return True

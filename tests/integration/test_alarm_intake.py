@@ -75,7 +75,7 @@ def test_p0_alarm_joining_a_p1_incident_upgrades_it(world, frozen_clock):
     incident = store.get(p1["incident_id"])
     assert incident is not None and incident.severity is Severity.P0
     kinds = [entry.kind for entry in store.timeline(incident.id)]
-    assert kinds == ["opened", "joined", "severity"]
+    assert kinds == ["opened", "diagnosed", "joined", "severity"]
     assert [m.kind for m in world.delivered() if m.channel == "slack"] == ["initial", "update"]
 
 
@@ -146,3 +146,23 @@ def test_slack_webhook_url_comes_from_secrets_manager_not_the_environment(world,
     assert not any(value.startswith("http://127.0.0.1") for value in os.environ.values())
     invoke(load_event("service-down.sns.alarm.json"))
     assert any(m.channel == "slack" for m in world.delivered())
+
+
+def test_synthetic_test_alarm_goes_to_the_ops_topic_only(world, frozen_clock, monkeypatch):
+    # Given the stack's synthetic service beside the real one
+    import os
+
+    services = [*json.loads(os.environ["SERVICES"]), {"name": "responder-synthetic", "synthetic": True}]
+    monkeypatch.setenv("SERVICES", json.dumps(services))
+    container.reset()
+    event = load_event("performance-degradation.lambda-action.alarm.json")
+    event["alarmData"]["alarmName"] = "runbook-responder-dev-synthetic-test"
+    event["alarmData"]["configuration"]["description"] = (
+        "Daily synthetic test\n[runbook-responder rule=latency-rise severity=P2 "
+        "scenario=performance-degradation service=responder-synthetic]"
+    )
+    # When it arrives
+    result = invoke(event)["results"][0]
+    # Then it opens the synthetic service's incident and nobody on call hears of it
+    assert result["result"] == "opened" and result["incident_id"].startswith("responder-synthetic-")
+    assert {m.channel for m in world.delivered()} == {"sns:ops"}
