@@ -73,6 +73,7 @@ class Incident(BaseModel):
     steps_done: list[str] = []
     linked_incident: str | None = None
     flap_count: int = 0
+    monitoring_announced_at: datetime | None = None
     next_update_at: datetime
     postmortem_key: str | None = None
     postmortem_at: datetime | None = None

@@ -189,9 +189,21 @@ def _alarm_clears(current: Incident, signal: Signal, now: datetime) -> Decision:
         return Decision(incident=incident, timeline=timeline)
     incident.status = IncidentStatus.MONITORING
     incident.monitoring_since = now
+    if _flapping(incident, now):
+        # ALARM/OK/ALARM within the window: hold it on the incident quietly instead of announcing
+        # every swing (the first Monitoring update already told people; the timeline keeps count).
+        timeline.append(_entry(now, "monitoring", f"All alarms OK again (flap {incident.flap_count}); holding"))
+        return Decision(incident=incident, timeline=timeline, escalate=Escalate.RESCHEDULE)
+    incident.monitoring_announced_at = now
     incident.actions_taken.append(f"All alarms OK since {now:%H:%M} UTC; monitoring for stabilisation")
     timeline.append(_entry(now, "monitoring", "All alarms OK: monitoring for stabilisation"))
     return Decision(incident=incident, timeline=timeline, notify=[Notify.UPDATE], escalate=Escalate.RESCHEDULE)
+
+
+def _flapping(incident: Incident, now: datetime, runbook: Runbook = RUNBOOK) -> bool:
+    announced = incident.monitoring_announced_at
+    window = timedelta(seconds=runbook.stabilisation_seconds)
+    return incident.flap_count > 0 and announced is not None and now - announced < window
 
 
 def _note(current: Incident, signal: Signal, now: datetime, kind: str, text: str) -> Decision:

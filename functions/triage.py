@@ -50,6 +50,7 @@ class Outcome(BaseModel):
     incident_id: str | None = None
     classification: Classification | None = None
     reason: str = ""
+    park: bool = False  # a rejected record to put on the dead-letter queue
 
 
 
@@ -77,7 +78,7 @@ class Responder:
     def _handle_record(self, record: Signal | Rejected) -> Outcome:
         if isinstance(record, Rejected):
             logger.warning("rejected record", extra={"reason": record.reason})
-            return Outcome(result=Result.REJECTED, reason=record.reason)
+            return Outcome(result=Result.REJECTED, reason=record.reason, park=record.park)
         return self.handle_signal(record)
 
     def handle_signal(self, signal: Signal) -> Outcome:

@@ -58,6 +58,14 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--until", metavar="DURATION", help="how long to run the escalation clock (default: 12h)")
     replay.add_argument("--verbose", action="store_true", help="show the handlers' own logs on stderr")
     replay.set_defaults(run=_run_replay)
+
+    redrive = commands.add_parser("redrive", help="re-run the intake's dead-letter queue (real account or local)")
+    redrive.add_argument("--queue-url", required=True, help="the intake failures queue (stack output)")
+    redrive.add_argument("--function", required=True, help="the intake function's name or ARN")
+    redrive.add_argument("--limit", type=int, default=100, help="at most this many messages")
+    redrive.add_argument("--dry-run", action="store_true", help="read and classify, invoke nothing")
+    redrive.add_argument("--include-rejected", action="store_true", help="also re-send parked bad input")
+    redrive.set_defaults(run=_run_redrive)
     return parser
 
 
@@ -121,6 +129,17 @@ def _run_replay(args: argparse.Namespace) -> int:
             print(f"responder: {line}", file=sys.stderr)
         return EXIT_BAD_INPUT
     return 0
+
+
+def _run_redrive(args: argparse.Namespace) -> int:
+    import boto3
+
+    from local.redrive import redrive
+
+    report = redrive(boto3.client("sqs"), boto3.client("lambda"), args.queue_url, args.function, limit=args.limit,
+                     dry_run=args.dry_run, include_rejected=args.include_rejected)
+    print(report.summary())
+    return 1 if report.failed else 0
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -65,6 +66,7 @@ class SlackCapture:
     def __init__(self, status: int = 200) -> None:
         self.posts: list[dict[str, Any]] = []
         self.status = status
+        self.delay_seconds = 0.0
         capture = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -72,6 +74,8 @@ class SlackCapture:
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 capture.posts.append(body)
+                if capture.delay_seconds:
+                    time.sleep(capture.delay_seconds)
                 self.send_response(capture.status)
                 self.end_headers()
                 self.wfile.write(b"ok")

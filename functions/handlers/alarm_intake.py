@@ -35,7 +35,7 @@ def _opened_synthetic(outcome: Outcome) -> bool:
 
 
 def _park_rejected(outcomes: list[Outcome], event: dict[str, Any]) -> None:
-    rejected = [outcome.reason for outcome in outcomes if outcome.result is Result.REJECTED]
+    rejected = [outcome.reason for outcome in outcomes if outcome.result is Result.REJECTED and outcome.park]
     queue = container.settings().DEAD_LETTER_QUEUE_URL
     if not rejected or not queue:
         return

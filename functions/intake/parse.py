@@ -23,6 +23,11 @@ class Rejected(BaseModel):
 
     reason: str
     payload: str = ""
+    park: bool = True  # False for a record that already sits on the dead-letter queue
+
+
+class AlreadyParked(ValueError):
+    """Bad input we parked earlier came back (a redrive): parking it again would loop."""
 
 
 ParsedRecord = Signal | Rejected
@@ -86,6 +91,8 @@ def _one_record(index: int, record: Any) -> ParsedRecord:
         raise ValueError("not an SNS or SQS record")
     except ValidationError as error:
         return Rejected(reason=f"Records[{index}].{describe(error)}", payload=_snippet(record))
+    except AlreadyParked as error:
+        return Rejected(reason=f"Records[{index}]: {error}", park=False)
     except ValueError as error:
         return Rejected(reason=f"Records[{index}]: {error}", payload=_snippet(record))
 
@@ -114,6 +121,12 @@ def _sqs_body(record: raw.SqsRecord) -> ParsedRecord:
         raise ValueError("SQS body is not a JSON object")
     if body.get("Type") == "Notification" and "Message" in body:
         return _sns_message(parse(event=body, model=raw.SnsNotification))
+    if "requestPayload" in body:  # a Lambda on-failure destination record: the original event inside
+        body = body["requestPayload"]
+        if not isinstance(body, dict):
+            raise ValueError("requestPayload is not a JSON object")
+    if "reasons" in body and "event" in body:
+        raise AlreadyParked(f"parked bad input, not redriven: {body['reasons'][0] if body['reasons'] else '?'}")
     inner = _dispatch(body, transport="sqs")
     if len(inner) != 1:
         raise ValueError("SQS body holds a batch; redrive its records one by one")

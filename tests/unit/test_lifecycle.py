@@ -129,3 +129,22 @@ def test_info_event_joins_an_open_incident_as_context():
     decision = apply(incident, "deployment.ecs.completed.json")
     assert decision.incident is not None and decision.record_change
     assert decision.timeline[0].kind == "context" and decision.notify == []
+
+
+def test_flapping_alarm_is_announced_once_then_held_quietly():
+    incident = opened("service-down.sns.alarm.json")
+    ok = signal_of("service-down.sns.ok.json")
+    alarm = signal_of("service-down.sns.alarm.json")
+    states = []
+    current = incident
+    for minute in range(1, 7):  # OK, ALARM, OK, ALARM, OK, ALARM — one swing a minute
+        signal = (ok if minute % 2 else alarm).model_copy(
+            update={"occurred_at": alarm.occurred_at + timedelta(minutes=minute)}
+        )
+        decision = decide(current, signal, classify(signal, DEFAULT_SERVICES), SERVICE, NOW + timedelta(minutes=minute))
+        assert decision.incident is not None and not decision.created
+        states.append((decision.incident.status, decision.notify))
+        current = decision.incident
+    # Then one Monitoring update is posted, later swings are held without messages, never a new incident
+    assert [notify for _, notify in states].count([Notify.UPDATE]) == 1
+    assert current.flap_count == 3 and current.id == incident.id
