@@ -22,6 +22,7 @@ $(STAMP): pyproject.toml $(wildcard package.json package-lock.json)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; fi
+	$(PY) -m infra.wheelhouse  # the Lambda's runtime wheels, so synth needs no network
 	touch $@
 
 replay: setup  ## set up, then replay a P0 "no healthy targets" alarm through the real handlers
