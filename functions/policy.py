@@ -277,7 +277,8 @@ SCENARIOS = (
         title="Performance Degradation",
         impact="High response times; requests are slow but succeeding",
         affected=("alb", "ecs", "rds"),
-        checks=("alb_latency", "rds_performance", "ecs_utilization"),
+        # target health too: no healthy targets behind a "slow" alarm is an outage (severity follows the evidence)
+        checks=("alb_latency", "alb_target_health", "rds_performance", "ecs_utilization"),
     ),
     Scenario(
         name="database",

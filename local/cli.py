@@ -77,8 +77,18 @@ def _quiet_runtime_logs(verbose: bool) -> None:
 
     handler = logger.logger_handler
     if isinstance(handler, logging.StreamHandler):
-        handler.setStream(sys.stderr)
+        handler.setStream(_CurrentStderr())
     logger.setLevel(os.environ["POWERTOOLS_LOG_LEVEL"])
+
+
+class _CurrentStderr:
+    """Whatever sys.stderr is at the time of writing (tests swap it)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
 
 
 def load_event(path: Path) -> Any:
