@@ -17,7 +17,9 @@ BAD = sorted(p for p in (FIXTURES / "bad").iterdir() if p.suffix == ".json" and 
 
 
 def test_classify_prints_one_json_line_per_event_with_the_documented_fields(capsys):
-    assert main(["classify", str(EVENTS / "service-down.sns.alarm.json"), str(EVENTS / "deployment.ecs.failed.json")]) == 0
+    assert (
+        main(["classify", str(EVENTS / "service-down.sns.alarm.json"), str(EVENTS / "deployment.ecs.failed.json")]) == 0
+    )
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [(x["source"], x["severity"], x["action"]) for x in lines] == [
         ("cloudwatch-alarm", "P0", "open"),
