@@ -41,10 +41,6 @@ class Decision(BaseModel):
     release_open_pointer: bool = False
     record_change: bool = False
 
-    @property
-    def changes_incident(self) -> bool:
-        return self.incident is not None
-
 
 def decide(
     current: Incident | None,
