@@ -84,7 +84,7 @@ def _decide(
     if classification.action is Action.OPEN:
         return _alarm_fires(current, signal, classification, now)
     if classification.action is Action.RESOLVE:
-        return _alarm_clears(current, signal, now)
+        return _alarm_clears(current, signal, classification, now)
     return _note(current, signal, now, "insufficient-data", f"{signal.name} has INSUFFICIENT_DATA (D10)")
 
 
@@ -123,7 +123,7 @@ def _member(signal: Signal, classification: Classification) -> dict[str, MemberA
     return {
         signal.name: MemberAlarm(
             name=signal.name,
-            state=signal.state or AlarmState.ALARM,
+            state=AlarmState.OK if signal.state is AlarmState.OK else AlarmState.ALARM,
             rule=classification.rule,
             severity=classification.severity,
             scenario=classification.scenario,
@@ -136,7 +136,7 @@ def _member(signal: Signal, classification: Classification) -> dict[str, MemberA
 def _alarm_fires(current: Incident, signal: Signal, classification: Classification, now: datetime) -> Decision:
     assert classification.severity is not None and classification.scenario is not None
     member = current.alarms.get(signal.name)
-    if member and member.state is AlarmState.ALARM and member.since >= signal.occurred_at:
+    if member and member.since >= signal.occurred_at:
         return Decision()  # an older or same transition arriving late: the incident already knows more
     incident = current.model_copy(deep=True)
     incident.alarms.update(_member(signal, classification))
@@ -173,10 +173,15 @@ def _upgrade(incident: Incident, cause: str, classification: Classification, now
     return _entry(now, "severity", text)
 
 
-def _alarm_clears(current: Incident, signal: Signal, now: datetime) -> Decision:
+def _alarm_clears(current: Incident, signal: Signal, classification: Classification, now: datetime) -> Decision:
     member = current.alarms.get(signal.name)
-    if member is None or member.state is AlarmState.OK or member.since > signal.occurred_at:
-        return Decision()
+    if member is not None and member.since >= signal.occurred_at:
+        return Decision()  # older than what the incident knows
+    if member is None or member.state is AlarmState.OK:
+        # Remember the OK quietly: its own older ALARM, if delivered after it, must not fire.
+        incident = current.model_copy(deep=True)
+        incident.alarms.update(_member(signal, classification))
+        return Decision(incident=incident)
     incident = current.model_copy(deep=True)
     incident.alarms[signal.name] = member.model_copy(update={"state": AlarmState.OK, "since": signal.occurred_at})
     incident.updated_at = now

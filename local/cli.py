@@ -6,6 +6,8 @@ Bad input never gives a traceback: one line on stderr naming the file and the pr
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import logging
 import os
@@ -70,15 +72,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _quiet_runtime_logs(verbose: bool) -> None:
-    """The handlers log JSON to stdout in Lambda; here stdout is the transcript, so logs go to stderr."""
-    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
-    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "INFO" if verbose else "ERROR")
+    """The handlers log JSON to stdout in Lambda; here stdout is the transcript, so logs go to stderr
+    (errors only, unless --verbose). Their metric lines are dropped while a replay runs."""
     from functions.observability import logger
 
     handler = logger.logger_handler
     if isinstance(handler, logging.StreamHandler):
         handler.setStream(_CurrentStderr())
-    logger.setLevel(os.environ["POWERTOOLS_LOG_LEVEL"])
+    logger.setLevel("INFO" if verbose else "ERROR")
 
 
 class _CurrentStderr:
@@ -102,6 +103,8 @@ def load_event(path: Path) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as error:
         raise InputError(f"{path}: not JSON ({error.msg} at line {error.lineno} column {error.colno})") from None
+    except RecursionError:
+        raise InputError(f"{path}: JSON nested too deeply to be an event") from None
 
 
 def _run_classify(args: argparse.Namespace) -> int:
@@ -129,7 +132,8 @@ def _run_replay(args: argparse.Namespace) -> int:
 
     events = [(path, load_event(path)) for path in args.files]
     script = ReplayScript.from_args(args.ack_at, args.resolve_at, args.until, args.by)
-    report = replay(events, script)
+    with contextlib.redirect_stdout(io.StringIO()):  # the handlers' CloudWatch metric (EMF) lines
+        report = replay(events, script)
     if args.json:
         print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
     else:

@@ -3,7 +3,7 @@
 DynamoDB serializes the writes to one item, and a transaction's condition checks and writes
 happen atomically. moto's backend checks conditions and then writes without a lock, so two
 threads can both pass `attribute_not_exists`. The concurrency tests would then test moto, not
-us: every write path of moto's DynamoDB backend is run under one lock while the world exists.
+us: every path of moto's DynamoDB backend is run under one lock while the world exists.
 """
 
 from __future__ import annotations
@@ -16,7 +16,12 @@ from typing import Any
 
 from moto.dynamodb.models import DynamoDBBackend
 
-WRITE_METHODS = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
+# Reads too: moto's get_item inserts into a defaultdict on a miss, which breaks a concurrent
+# transaction's deep copy of the table ("dictionary changed size during iteration").
+SERIALIZED_METHODS = (
+    "put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item",
+    "get_item", "query", "scan", "batch_get_item", "transact_get_items",
+)  # fmt: skip
 _LOCK = threading.RLock()
 
 
@@ -31,7 +36,7 @@ def _serialized(method: Callable[..., Any]) -> Callable[..., Any]:
 
 @contextmanager
 def atomic_dynamodb_writes() -> Iterator[None]:
-    originals = {name: getattr(DynamoDBBackend, name) for name in WRITE_METHODS if hasattr(DynamoDBBackend, name)}
+    originals = {name: getattr(DynamoDBBackend, name) for name in SERIALIZED_METHODS if hasattr(DynamoDBBackend, name)}
     for name, method in originals.items():
         setattr(DynamoDBBackend, name, _serialized(method))
     try:

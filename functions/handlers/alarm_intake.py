@@ -16,6 +16,9 @@ from functions import container
 from functions.observability import SYNTHETIC_OPENED_METRIC, logger, metrics
 from functions.triage import Outcome, Result, summarize
 
+PARK_LIMIT_BYTES = 250_000
+PARK_EXCERPT_CHARS = 20_000
+
 
 @metrics.log_metrics
 @logger.inject_lambda_context
@@ -40,4 +43,7 @@ def _park_rejected(outcomes: list[Outcome], event: dict[str, Any]) -> None:
     if not rejected or not queue:
         return
     body = json.dumps({"reasons": rejected, "event": event}, default=str)
-    container.clients().sqs.send_message(QueueUrl=queue, MessageBody=body[:250_000])
+    if len(body.encode()) > PARK_LIMIT_BYTES:  # SQS takes 256 KiB: park the reasons and the event's start
+        excerpt = json.dumps(event, default=str)[:PARK_EXCERPT_CHARS]
+        body = json.dumps({"reasons": rejected, "event": None, "event_excerpt": excerpt, "truncated": True})
+    container.clients().sqs.send_message(QueueUrl=queue, MessageBody=body)

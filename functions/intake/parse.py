@@ -87,7 +87,10 @@ def _one_record(index: int, record: Any) -> ParsedRecord:
         if isinstance(record, dict) and "Sns" in record:
             return _sns_message(parse(event=record, model=raw.SnsRecord).Sns)
         if isinstance(record, dict) and record.get("eventSource") == "aws:sqs":
-            return _sqs_body(parse(event=record, model=raw.SqsRecord))
+            inner = _sqs_body(parse(event=record, model=raw.SqsRecord))
+            if isinstance(inner, Rejected):
+                inner.reason = f"Records[{index}].body: {inner.reason}"
+            return inner
         raise ValueError("not an SNS or SQS record")
     except ValidationError as error:
         return Rejected(reason=f"Records[{index}].{describe(error)}", payload=_snippet(record))
@@ -126,7 +129,9 @@ def _sqs_body(record: raw.SqsRecord) -> ParsedRecord:
         if not isinstance(body, dict):
             raise ValueError("requestPayload is not a JSON object")
     if "reasons" in body and "event" in body:
-        raise AlreadyParked(f"parked bad input, not redriven: {body['reasons'][0] if body['reasons'] else '?'}")
+        reasons = body["reasons"]
+        first = str(reasons[0]) if isinstance(reasons, list) and reasons else "?"
+        raise AlreadyParked(f"parked bad input, not redriven: {' '.join(first.split())[:200]}")
     inner = _dispatch(body, transport="sqs")
     if len(inner) != 1:
         raise ValueError("SQS body holds a batch; redrive its records one by one")
@@ -195,5 +200,5 @@ def _family_mapper(envelope: raw.EventBridgeEnvelope) -> _Mapper | None:
 def _json_or_none(text: str) -> Any:
     try:
         return json.loads(text)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):  # RecursionError: nested deeper than any event
         return None

@@ -15,7 +15,8 @@ AlarmStateValue = Literal["ALARM", "OK", "INSUFFICIENT_DATA"]
 
 
 class Raw(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    # defer_build: a cold start builds only the validators of the shape that actually arrived
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
 
 
 def dimensions_to_dict(value: Any) -> dict[str, str]:
@@ -82,7 +83,7 @@ class SnsTrigger(Raw):
 class SnsAlarmMessage(Raw):
     """The JSON CloudWatch publishes to SNS for a metric, math, anomaly or composite alarm."""
 
-    AlarmName: str = Field(min_length=1)
+    AlarmName: str = Field(min_length=1, max_length=255)  # CloudWatch's own limit
     AlarmDescription: str | None = None
     AWSAccountId: str | None = None
     AlarmConfigurationUpdatedTimestamp: str | None = None
@@ -140,7 +141,7 @@ class AlarmConfiguration(Raw):
 
 
 class AlarmDetail(Raw):
-    alarmName: str = Field(min_length=1)
+    alarmName: str = Field(min_length=1, max_length=255)
     state: AlarmState
     previousState: AlarmState | None = None
     configuration: AlarmConfiguration = AlarmConfiguration()

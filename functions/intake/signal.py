@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from functions.intake import raw
 
@@ -50,10 +50,19 @@ class Marker(BaseModel):
     service: str | None = None
 
 
+TEXT_LIMIT = 2048  # CloudWatch caps reasons at 1023 and descriptions at 1024 characters
+
+
 class Signal(BaseModel):
     """One alarm transition or info event, whatever shape it arrived in."""
 
     model_config = ConfigDict(frozen=True)
+
+    @field_validator("reason", "description", mode="before")
+    @classmethod
+    def _bounded(cls, value: object) -> object:
+        """Longer text is not CloudWatch's: keep the start, so the incident item stays small."""
+        return value[:TEXT_LIMIT] if isinstance(value, str) else value
 
     source: SignalSource
     name: str
@@ -87,7 +96,15 @@ _TIME_FORMATS = ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%
 
 
 def parse_timestamp(text: str) -> datetime:
-    """AWS writes `...000+0000`, `...Z`, ISO with `+00:00`, and RDS `2026-01-02 12:45:06.000`."""
+    """AWS writes `...000+0000`, `...Z`, ISO with `+00:00`, and RDS `2026-01-02 12:45:06.000`; always UTC."""
+    parsed = _parse_any(text)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"timestamp {text[:40]!r} is out of range") from None
+
+
+def _parse_any(text: str) -> datetime:
     cleaned = text.strip().replace("Z", "+0000")
     for fmt in _TIME_FORMATS:
         try:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2064]")
-_MENTION = re.compile(r"@(?=(channel|here|everyone|all)\b)", re.IGNORECASE)
+# No word boundary: `@channel` glued to a letter of any script still notifies in some clients.
+_MENTION = re.compile(r"@(?=(channel|here|everyone|all))", re.IGNORECASE)
 # Look-alikes rather than entities: the same text is safe in Slack, chat-via-SNS, email and SMS.
 _MARKUP = str.maketrans({"<": "‹", ">": "›", "*": "∗", "`": "ˋ", "~": "∼", "|": "¦"})
 WORD_JOINER = "\u2060"
