@@ -1,25 +1,32 @@
-"""Builds the pipeline's collaborators once per container (cold start), from the settings."""
+"""Builds the pipeline's collaborators once per container (cold start), from the settings.
+
+What only the escalation step and the actions API use is imported inside its builder, so the
+intake's cold start does not pay for it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
+from typing import TYPE_CHECKING
 
 from functions import clock
-from functions.action_links import ActionSigner
-from functions.actions import Actions
+from functions.action_links import ActionRefused, ActionSigner
 from functions.aws import AwsClients
 from functions.diagnosis import Diagnoser
 from functions.escalation import Escalator
-from functions.escalation_step import EscalationRunner
 from functions.incident import Incident
 from functions.incident_store import DynamoIncidentStore
 from functions.notifications.channels import Notifier, SecretReader, SlackChannel, SnsChannel
 from functions.notifications.sender import IncidentMessenger
-from functions.postmortem import PostmortemWriter
-from functions.resolution import Closer
+from functions.observability import logger
 from functions.settings import settings
 from functions.triage import Responder
+
+if TYPE_CHECKING:
+    from functions.actions import Actions
+    from functions.escalation_step import EscalationRunner
+    from functions.resolution import Closer
 
 
 @cache
@@ -33,11 +40,16 @@ def store() -> DynamoIncidentStore:
 
 
 @cache
+def signer_secret() -> str | None:
+    return SecretReader(clients(), settings().ACTION_SIGNING_SECRET_ID, raw=True)()
+
+
+@cache
 def signer() -> ActionSigner | None:
     config = settings()
     if not (config.ACTION_BASE_URL and config.ACTION_SIGNING_SECRET_ID):
         return None
-    return ActionSigner(SecretReader(clients(), config.ACTION_SIGNING_SECRET_ID, raw=True), config.ACTION_BASE_URL)
+    return ActionSigner(signer_secret, config.ACTION_BASE_URL)
 
 
 def _links(incident: Incident) -> Mapping[str, str] | None:
@@ -60,6 +72,9 @@ def escalator() -> Escalator:
 
 @cache
 def closer() -> Closer:
+    from functions.postmortem import PostmortemWriter
+    from functions.resolution import Closer
+
     return Closer(store(), messenger(), escalator(), PostmortemWriter(clients().s3, settings().POSTMORTEM_BUCKET))
 
 
@@ -71,21 +86,34 @@ def responder() -> Responder:
         messenger=messenger(),
         escalator=escalator(),
         diagnose=Diagnoser(clients(), settings().DIAGNOSTICS_BUDGET_SECONDS),
+        prepare=_read_channel_secrets,
     )
+
+
+def _read_channel_secrets() -> None:
+    """Read (and cache) the secrets the first message needs; failures surface when it is sent."""
+    try:
+        messenger().prepare()
+        if signer() is not None:
+            signer_secret()
+    except Exception:
+        logger.warning("could not read a channel secret ahead of the first message", exc_info=True)
 
 
 @cache
 def escalation_runner() -> EscalationRunner:
+    from functions.escalation_step import EscalationRunner
+
     synthetic = frozenset(service.name for service in settings().SERVICES if service.synthetic)
     return EscalationRunner(store(), messenger(), closer(), signer(), synthetic)
 
 
 @cache
 def actions() -> Actions:
+    from functions.actions import Actions
+
     links = signer()
     if links is None:
-        from functions.action_links import ActionRefused
-
         raise ActionRefused(503, "action links are not configured")
     return Actions(store(), messenger(), escalator(), closer(), links)
 
@@ -106,6 +134,7 @@ def reset() -> None:
         escalator,
         messenger,
         signer,
+        signer_secret,
         store,
         clients,
         settings,

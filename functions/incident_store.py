@@ -57,8 +57,8 @@ class Change(BaseModel):
 
 class IncidentStore(Protocol):
     def open_incident(self, service: str) -> Incident | None: ...
+    def service_state(self, service: str) -> tuple[Incident | None, str | None]: ...
     def get(self, incident_id: str) -> Incident | None: ...
-    def last_resolved(self, service: str) -> str | None: ...
     def commit(
         self, decision: Decision, *, now: datetime, delivery_key: str | None = None, signal: Signal | None = None
     ) -> Incident | None: ...
@@ -89,16 +89,22 @@ class DynamoIncidentStore:
     # --- reads -------------------------------------------------------------------------------
 
     def open_incident(self, service: str) -> Incident | None:
-        pointer = self._get_item(f"SERVICE#{service}", "OPEN")
-        return self.get(pointer["incident_id"]["S"]) if pointer else None
+        return self.service_state(service)[0]
+
+    def service_state(self, service: str) -> tuple[Incident | None, str | None]:
+        """The service's open incident and its last resolved one's id, the pointers in one read."""
+        keys = [{"pk": _s(f"SERVICE#{service}"), "sk": _s(sk)} for sk in ("OPEN", "LAST_RESOLVED")]
+        response = self._db.batch_get_item(RequestItems={self._table: {"Keys": keys, "ConsistentRead": True}})
+        pointers = {item["sk"]["S"]: item["incident_id"]["S"] for item in response["Responses"].get(self._table, [])}
+        if response.get("UnprocessedKeys"):
+            pointers = {sk: found["incident_id"]["S"] for sk in ("OPEN", "LAST_RESOLVED")
+                        if (found := self._get_item(f"SERVICE#{service}", sk))}  # fmt: skip
+        open_id = pointers.get("OPEN")
+        return (self.get(open_id) if open_id else None), pointers.get("LAST_RESOLVED")
 
     def get(self, incident_id: str) -> Incident | None:
         item = self._get_item(f"INCIDENT#{incident_id}", "META")
         return Incident.model_validate_json(item["doc"]["S"]) if item else None
-
-    def last_resolved(self, service: str) -> str | None:
-        item = self._get_item(f"SERVICE#{service}", "LAST_RESOLVED")
-        return item["incident_id"]["S"] if item else None
 
     def seen(self, delivery_key: str) -> bool:
         """Was this delivery (alarm transition, action nonce) applied before?"""
@@ -313,16 +319,22 @@ ChangeFn = Callable[[Incident, datetime], Decision]
 
 
 def apply_change(
-    store: IncidentStore, incident_id: str, change: ChangeFn, *, once_key: str = ""
+    store: IncidentStore,
+    incident_id: str,
+    change: ChangeFn,
+    *,
+    once_key: str = "",
+    known: Incident | None = None,
 ) -> tuple[Incident, Decision, Incident | None]:
     """Read → decide → conditional write, retried on conflict.
 
     Returns (before, decision, after); `after` is None when the decision changed nothing.
     `once_key` makes the change single-use (an action link's nonce): reusing it raises
-    DuplicateDelivery, and a no-op change does not consume it.
+    DuplicateDelivery, and a no-op change does not consume it. `known` is a copy the caller
+    just wrote: tried first without a read (the version check catches it if it is stale).
     """
-    for _ in range(MAX_ATTEMPTS):
-        current = store.get(incident_id)
+    for attempt in range(MAX_ATTEMPTS):
+        current = known if attempt == 0 and known is not None else store.get(incident_id)
         if current is None:
             raise LookupError(f"incident {incident_id} not found")
         now = clock.now()

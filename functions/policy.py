@@ -8,11 +8,10 @@ by its number (D1, D2, ...).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field
 
 MINUTE = 60
 HOUR = 60 * MINUTE
@@ -45,31 +44,29 @@ class Level(StrEnum):
         return int(self.value[1]) - 1
 
 
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+# Plain frozen dataclasses: the policy is code, checked by mypy and the tests, not input to
+# validate; building pydantic schemas for it cost ~40 ms of every intake cold start.
 
 
-class SeverityPolicy(Frozen):
+@dataclass(frozen=True, kw_only=True)
+class SeverityPolicy:
     severity: Severity
     title: str
     conditions: tuple[str, ...]
-    response_seconds: int = Field(description="acknowledgement deadline for each paged level")
-    escalate_after_seconds: int | None = Field(
-        description="P2/P3: climb one level each time this passes unresolved (D3); None = use the ladder"
-    )
-    update_every_seconds: int = Field(description="promised cadence of status updates (D5)")
-    human_confirms_resolution: bool = Field(description="D4: OK alarms move to Monitoring, a human resolves")
-    postmortem_due_seconds: int | None = Field(description="D6: None = no post-mortem required")
+    response_seconds: int  # acknowledgement deadline for each paged level
+    escalate_after_seconds: int | None  # P2/P3: one level up each time this passes unresolved (D3)
+    update_every_seconds: int  # promised cadence of status updates (D5)
+    human_confirms_resolution: bool  # D4: OK alarms move to Monitoring, a person resolves
+    postmortem_due_seconds: int | None  # D6: None = no post-mortem required
 
 
-class LevelPolicy(Frozen):
+@dataclass(frozen=True, kw_only=True)
+class LevelPolicy:
     level: Level
     role: str
     primary: str
     responsibilities: str
-    escalation_seconds: dict[Severity, int] = Field(
-        description="how long this level holds a P0/P1 unresolved before the next level is paged"
-    )
+    escalation_seconds: dict[Severity, int]  # how long this level holds a P0/P1 before the next is paged
 
 
 Comparison = Literal[
@@ -82,7 +79,8 @@ Comparison = Literal[
 MissingData = Literal["breaching", "notBreaching", "ignore", "missing"]
 
 
-class AlarmRule(Frozen):
+@dataclass(frozen=True, kw_only=True)
+class AlarmRule:
     """One runbook threshold, encoded as one CloudWatch alarm per service."""
 
     rule: str
@@ -95,41 +93,42 @@ class AlarmRule(Frozen):
     evaluation_periods: int = 1
     datapoints_to_alarm: int | None = None
     missing_data: MissingData = "missing"
-    metric_hints: tuple[tuple[str, str], ...] = Field(
-        default=(),
-        description="(namespace, metric name) pairs that identify this rule on alarms without a marker",
-    )
+    # (namespace, metric name) pairs that identify this rule on alarms without a marker
+    metric_hints: tuple[tuple[str, str], ...] = ()
 
 
-class Scenario(Frozen):
+@dataclass(frozen=True, kw_only=True)
+class Scenario:
     """A runbook scenario: what it looks like to a user and which checks run first."""
 
     name: str
     title: str
     impact: str
-    affected: tuple[str, ...] = Field(description="resource kinds named in 'Affected Systems'")
-    checks: tuple[str, ...] = Field(description="diagnostic checks, by registry name")
+    affected: tuple[str, ...]  # resource kinds named in "Affected Systems"
+    checks: tuple[str, ...]  # diagnostic checks, by registry name
 
 
-class InfoSignalRule(Frozen):
+@dataclass(frozen=True, kw_only=True)
+class InfoSignalRule:
     """A P2 info signal (deployment, configuration change, maintenance) and when it opens an incident."""
 
     source: Literal["ecs", "rds", "health"]
     scenario: str
-    opens_incident_when: tuple[str, ...] = Field(description="event names that open an incident (D7)")
-    incident_scenario: str | None = Field(default=None, description="scenario of the incident it opens")
+    opens_incident_when: tuple[str, ...]  # event names that open an incident (D7)
+    incident_scenario: str | None = None  # the scenario of the incident it opens
 
 
-class Runbook(Frozen):
+@dataclass(frozen=True, kw_only=True)
+class Runbook:
     severities: tuple[SeverityPolicy, ...]
     ladder: tuple[LevelPolicy, ...]
     scenarios: tuple[Scenario, ...]
     alarm_rules: tuple[AlarmRule, ...]
     info_signals: tuple[InfoSignalRule, ...]
-    unknown_alarm_severity: Severity = Field(description="D8: an alarm the policy does not know")
+    unknown_alarm_severity: Severity  # D8: an alarm the policy does not know
+    stabilisation_seconds: int  # D4: all alarms OK this long before auto-resolve
+    exhausted_reminder_limit: int  # D9: reminders to L4 after the ladder is exhausted
     unknown_alarm_scenario: str = "unclassified"
-    stabilisation_seconds: int = Field(description="D4: all alarms OK this long before auto-resolve")
-    exhausted_reminder_limit: int = Field(description="D9: reminders to L4 after the ladder is exhausted")
     incident_channel_prefix: str = "#incident-"
 
     def severity(self, severity: Severity) -> SeverityPolicy:

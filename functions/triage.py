@@ -8,6 +8,7 @@ redelivered alarm finishes a first response that a crash interrupted.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -65,12 +66,14 @@ class Responder:
         messenger: IncidentMessenger,
         escalator: Escalator,
         diagnose: Diagnoser,
+        prepare: Callable[[], None] = lambda: None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.messenger = messenger
         self.escalator = escalator
         self.diagnose = diagnose
+        self.prepare = prepare
 
     def handle_event(self, event: Any) -> list[Outcome]:
         return [self._handle_record(record) for record in parse_event(event)]
@@ -96,11 +99,11 @@ class Responder:
 
     def _apply(self, signal: Signal, classification: Classification) -> Outcome:
         service = self.settings.service(classification.service)
-        current = self.store.open_incident(service.name)
+        current, last_resolved = self.store.service_state(service.name)
         now = clock.now()
         decision = decide(current, signal, classification, service, now)
         if decision.created and decision.incident:
-            decision.incident.linked_incident = self.store.last_resolved(service.name)
+            decision.incident.linked_incident = last_resolved
         try:
             stored = self.store.commit(decision, now=now, delivery_key=signal.dedup_key, signal=signal)
         except DuplicateDelivery:
@@ -121,13 +124,23 @@ class Responder:
         return Outcome(result=Result.UPDATED, name=signal.name, incident_id=stored.id, classification=classification)
 
     def first_response(self, incident: Incident) -> Incident:
-        """Diagnose, notify, start the clock; each step skips itself if done before."""
-        if not incident.findings:
-            findings, change = self.diagnose(incident, self.settings.service(incident.service))
-            incident = self.update(incident.id, record_diagnosis(findings, change))
-        self.messenger.send(incident, Notify.INITIAL)
-        incident = self.escalator.start(incident)
-        return self.update(incident.id, _mark_first_response_done(incident.escalation_execution))
+        """Diagnose, notify, start the clock; each step skips itself if done before.
+
+        The channels' secrets are read while the checks run (they are needed right after), and
+        each write starts from the copy just written instead of reading it back: the first
+        response's wall time is its longest chain of dependent calls, not their sum.
+        """
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="first-response") as pool:
+            prepared = pool.submit(self.prepare)
+            if not incident.findings:
+                findings, change = self.diagnose(incident, self.settings.service(incident.service))
+                incident = self.update(incident.id, record_diagnosis(findings, change), known=incident)
+            prepared.result()
+            # The notification and the escalation clock do not wait for each other.
+            notified = pool.submit(self.messenger.send, incident, Notify.INITIAL)
+            started = self.escalator.start(incident)
+            notified.result()
+        return self.update(incident.id, _mark_first_response_done(started.escalation_execution), known=started)
 
     def follow_up(self, incident: Incident, decision: Decision, previous_execution: str | None) -> None:
         for kind in decision.notify:
@@ -138,8 +151,8 @@ class Responder:
         elif decision.escalate is Escalate.STOP:
             self.escalator.stop_execution(incident.escalation_execution, "incident resolved")
 
-    def update(self, incident_id: str, change: ChangeFn) -> Incident:
-        _, _, stored = apply_change(self.store, incident_id, change)
+    def update(self, incident_id: str, change: ChangeFn, known: Incident | None = None) -> Incident:
+        _, _, stored = apply_change(self.store, incident_id, change, known=known)
         return stored or _must(self.store.get(incident_id))
 
 

@@ -40,7 +40,20 @@ class LocalPythonBundling:
         ]  # fmt: skip
         subprocess.run(command, check=True)
         shutil.rmtree(out / "bin", ignore_errors=True)  # console scripts: not importable, not needed
+        _compile_for_runtime(out)
         return True
+
+
+def _compile_for_runtime(out: Path) -> None:
+    """Ship byte-code when an interpreter of the runtime's version is at hand.
+
+    /var/task is read-only, so without .pyc every cold start compiles every module it imports
+    (benchmarks/cold_start.py measures it). Byte-code is version-specific: only a Python
+    matching PYTHON_VERSION can write what the runtime will use.
+    """
+    interpreter = shutil.which(f"python{PYTHON_VERSION}")
+    if interpreter:
+        subprocess.run([interpreter, "-m", "compileall", "-q", "-j", "0", str(out)], check=True)
 
 
 def function_code(architecture: lambda_.Architecture) -> lambda_.Code:

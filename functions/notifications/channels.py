@@ -61,6 +61,9 @@ class SlackChannel:
         self._post = post or _http_post
         self._sleep = sleep
 
+    def prepare(self) -> None:
+        self._webhook_url()
+
     def send(self, message: Message, attributes: dict[str, str]) -> bool:
         url = self._webhook_url()
         if not url:
@@ -162,6 +165,10 @@ class Notifier:
         if not delivered:
             raise DeliveryFailed(f"no channel delivered {message.kind} for {incident_id}")
         return delivered
+
+    def prepare(self) -> None:
+        """Read the Slack webhook secret now (cached for the container's life)."""
+        self._slack.prepare()
 
     def _topic_for(self, message: Message, severity: Severity) -> str | None:
         if message.level is not None:

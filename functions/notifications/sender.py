@@ -29,6 +29,9 @@ class IncidentMessenger:
         self._notifier = notifier
         self._links = links
 
+    def prepare(self) -> None:
+        self._notifier.prepare()
+
     def render(self, incident: Incident, kind: Notify) -> Message:
         if kind is Notify.INITIAL:
             return initial_message(incident, self._links(incident))
