@@ -52,8 +52,15 @@ def _compile_for_runtime(out: Path) -> None:
     matching PYTHON_VERSION can write what the runtime will use.
     """
     interpreter = shutil.which(f"python{PYTHON_VERSION}")
-    if interpreter:
+    if interpreter and _runs(interpreter):
         subprocess.run([interpreter, "-m", "compileall", "-q", "-j", "0", str(out)], check=True)
+
+
+def _runs(interpreter: str) -> bool:
+    """A version manager's shim can stand on PATH for a version that is not installed."""
+    probe = subprocess.run([interpreter, "-c", "import sys; print(sys.version_info[:2])"],
+                           capture_output=True, text=True, check=False)  # fmt: skip
+    return probe.returncode == 0 and probe.stdout.strip() == str(tuple(map(int, PYTHON_VERSION.split("."))))
 
 
 def function_code(architecture: lambda_.Architecture) -> lambda_.Code:
