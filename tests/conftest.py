@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,15 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 def load_event(name: str) -> Any:
     return json.loads((EVENTS / name).read_text(encoding="utf-8"))
+
+
+def event_at(name: str, moment: datetime) -> Any:
+    """A sample SNS alarm event moved to another StateChangeTime (same alarm, same state)."""
+    event = load_event(name)
+    message = json.loads(event["Records"][0]["Sns"]["Message"])
+    message["StateChangeTime"] = moment.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+    event["Records"][0]["Sns"]["Message"] = json.dumps(message)
+    return event
 
 
 def event_files() -> list[Path]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-import json
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,18 +9,9 @@ from typing import Any
 import pytest
 
 from local.replay import ReplayReport, ReplayScript, replay
-from tests.conftest import load_event
+from tests.conftest import event_at, load_event
 
 MIN = 60
-
-
-def at_time(name: str, moment: datetime) -> Any:
-    """A sample SNS alarm event moved to another StateChangeTime (same alarm, same state)."""
-    event = copy.deepcopy(load_event(name))
-    message = json.loads(event["Records"][0]["Sns"]["Message"])
-    message["StateChangeTime"] = moment.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
-    event["Records"][0]["Sns"]["Message"] = json.dumps(message)
-    return event
 
 
 def run(events: list[tuple[str, Any]], **script: Any) -> ReplayReport:
@@ -123,7 +112,7 @@ def test_resolution_notification_and_postmortem_draft(resolved_at_45m: ReplayRep
 def test_severity_upgrade_mid_ladder_moves_onto_the_p0_schedule():
     p1 = load_event("performance-degradation.sns.alarm.json")
     start = datetime.fromisoformat("2026-11-26T14:00:12.077+00:00")
-    p0 = at_time("service-down.sns.alarm.json", start + timedelta(minutes=10))
+    p0 = event_at("service-down.sns.alarm.json", start + timedelta(minutes=10))
     report = run([("p1", p1), ("p0", p0)], until=timedelta(hours=2))
     pages = [(minute, level) for minute, kind, level in ladder(report) if kind == "page"]
     # P1 alone would page L2 at +60 min; as a P0 from +10 min, L2 is due at +30 min and L3 at +90
@@ -135,8 +124,8 @@ def test_monitoring_holds_pages_and_a_new_alarm_resumes_them():
     start = datetime.fromisoformat("2026-11-26T14:02:10.123+00:00")
     events = [
         ("alarm", load_event("service-down.sns.alarm.json")),
-        ("ok", at_time("service-down.sns.ok.json", start + timedelta(minutes=20))),
-        ("again", at_time("service-down.sns.alarm.json", start + timedelta(minutes=40))),
+        ("ok", event_at("service-down.sns.ok.json", start + timedelta(minutes=20))),
+        ("again", event_at("service-down.sns.alarm.json", start + timedelta(minutes=40))),
     ]
     report = run(events, until=timedelta(minutes=60))
     pages = [(minute, kind, level) for minute, kind, level in ladder(report)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -14,21 +13,13 @@ from functions.handlers.alarm_intake import handler
 from functions.incident import IncidentStatus
 from functions.intake.signal import AlarmState
 from local.lambda_context import FakeLambdaContext
-from tests.conftest import load_event
+from tests.conftest import event_at, load_event
 
 ALARM_NAME = "flask-sre-challenge-no-healthy-targets"
 
 
 def invoke(event: Any) -> dict[str, Any]:
     return handler(event, FakeLambdaContext())
-
-
-def moved(name: str, moment: datetime) -> Any:
-    event = load_event(name)
-    message = json.loads(event["Records"][0]["Sns"]["Message"])
-    message["StateChangeTime"] = moment.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
-    event["Records"][0]["Sns"]["Message"] = json.dumps(message)
-    return event
 
 
 def together(*calls: Callable[[], Any]) -> list[Any]:
@@ -88,7 +79,7 @@ def test_acknowledge_and_resolve_at_the_same_moment_end_resolved(world, frozen_c
 def test_ok_and_a_later_alarm_interleaved_leave_the_latest_state(world, frozen_clock):
     incident_id = opened(world)
     start = datetime.fromisoformat("2026-11-26T14:02:10+00:00")
-    ok, again = moved("service-down.sns.ok.json", start + timedelta(minutes=5)), moved(
+    ok, again = event_at("service-down.sns.ok.json", start + timedelta(minutes=5)), event_at(
         "service-down.sns.alarm.json", start + timedelta(minutes=6)
     )
     together(lambda: invoke(ok), lambda: invoke(again))
@@ -101,8 +92,8 @@ def test_ok_and_a_later_alarm_interleaved_leave_the_latest_state(world, frozen_c
 def test_the_same_ok_and_alarm_in_either_order_agree(world, frozen_clock):
     start = datetime.fromisoformat("2026-11-26T14:02:10+00:00")
     incident_id = opened(world)
-    invoke(moved("service-down.sns.alarm.json", start + timedelta(minutes=6)))
-    invoke(moved("service-down.sns.ok.json", start + timedelta(minutes=5)))  # arrives late: older than known
+    invoke(event_at("service-down.sns.alarm.json", start + timedelta(minutes=6)))
+    invoke(event_at("service-down.sns.ok.json", start + timedelta(minutes=5)))  # arrives late: older than known
     incident = container.store().get(incident_id)
     assert incident is not None and incident.alarms[ALARM_NAME].state is AlarmState.ALARM
 
@@ -111,7 +102,7 @@ def test_a_resolved_incident_never_absorbs_a_new_alarm(world, frozen_clock):
     first = opened(world)
     assert container.closer().resolve(first, by="alice", channel="test") is not None
     frozen_clock.advance_to(clock.now() + timedelta(hours=1))
-    again = invoke(moved("service-down.sns.alarm.json", clock.now()))["results"][0]
+    again = invoke(event_at("service-down.sns.alarm.json", clock.now()))["results"][0]
     assert again["result"] == "opened" and again["incident_id"] != first
     new = container.store().get(again["incident_id"])
     old = container.store().get(first)
