@@ -11,10 +11,10 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from functions import clock
-from functions.action_links import ActionRefused, ActionSigner
 from functions.aws import AwsClients
 from functions.diagnosis import Diagnoser
-from functions.escalation import Escalator
+from functions.escalation.executions import Escalator
+from functions.escalation.links import ActionRefused, ActionSigner
 from functions.incident import Incident
 from functions.incident_store import DynamoIncidentStore
 from functions.notifications.channels import Notifier, SecretReader, SlackChannel, SnsChannel
@@ -24,9 +24,9 @@ from functions.settings import settings
 from functions.triage import Responder
 
 if TYPE_CHECKING:
-    from functions.actions import Actions
-    from functions.escalation_step import EscalationRunner
-    from functions.resolution import Closer
+    from functions.escalation.actions import Actions
+    from functions.escalation.resolution import Closer
+    from functions.escalation.step import EscalationRunner
 
 
 @cache
@@ -72,8 +72,8 @@ def escalator() -> Escalator:
 
 @cache
 def closer() -> Closer:
-    from functions.postmortem import PostmortemWriter
-    from functions.resolution import Closer
+    from functions.escalation.postmortem import PostmortemWriter
+    from functions.escalation.resolution import Closer
 
     return Closer(store(), messenger(), escalator(), PostmortemWriter(clients().s3, settings().POSTMORTEM_BUCKET))
 
@@ -102,7 +102,7 @@ def _read_channel_secrets() -> None:
 
 @cache
 def escalation_runner() -> EscalationRunner:
-    from functions.escalation_step import EscalationRunner
+    from functions.escalation.step import EscalationRunner
 
     synthetic = frozenset(service.name for service in settings().SERVICES if service.synthetic)
     return EscalationRunner(store(), messenger(), closer(), signer(), synthetic)
@@ -110,7 +110,7 @@ def escalation_runner() -> EscalationRunner:
 
 @cache
 def actions() -> Actions:
-    from functions.actions import Actions
+    from functions.escalation.actions import Actions
 
     links = signer()
     if links is None:

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from functions import clock
 from functions.diagnosis import Diagnoser, record_diagnosis
-from functions.escalation import Escalator
+from functions.escalation.executions import Escalator
 from functions.incident import Incident
 from functions.incident_store import (
     MAX_ATTEMPTS,

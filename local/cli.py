@@ -129,6 +129,7 @@ def _run_classify(args: argparse.Namespace) -> int:
 
 def _run_replay(args: argparse.Namespace) -> int:
     from local.replay import ReplayScript, replay
+    from local.transcript import render_transcript
 
     events = [(path, load_event(path)) for path in args.files]
     script = ReplayScript.from_args(args.ack_at, args.resolve_at, args.until, args.by)
@@ -137,7 +138,7 @@ def _run_replay(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
     else:
-        print(report.transcript())
+        print(render_transcript(report))
     if report.rejected:
         for line in report.rejected:
             print(f"responder: {line}", file=sys.stderr)

@@ -17,7 +17,6 @@ from typing import Any
 from pydantic import BaseModel
 
 from functions import container
-from functions.incident import Incident, TimelineEntry
 from functions.intake.parse import Rejected, parse_event
 from functions.intake.signal import Signal
 from functions.scenarios import classify
@@ -25,10 +24,11 @@ from functions.services import DEFAULT_SERVICES
 from local.errors import InputError
 from local.humans import click
 from local.lambda_context import FakeLambdaContext
+from local.report import ReplayReport
 from local.seed_health import stop_health_servers
 from local.stepfunctions import ExecutionDriver, LambdaBridge, VirtualScheduler, install_escalation, patched_moto
 from local.virtual_clock import VirtualClock
-from local.world import TABLE, Delivered, LocalWorld, environment, local_world
+from local.world import TABLE, LocalWorld, environment, local_world
 
 DEFAULT_UNTIL = timedelta(hours=24)
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
@@ -58,75 +58,6 @@ class ReplayScript(BaseModel):
             until=parse_duration(until, "--until") if until else DEFAULT_UNTIL,
             by=by,
         )
-
-
-@dataclass
-class ReplayReport:
-    start: datetime
-    incidents: list[Incident] = field(default_factory=list)
-    notifications: list[Delivered] = field(default_factory=list)
-    timelines: dict[str, list[TimelineEntry]] = field(default_factory=dict)
-    rejected: list[str] = field(default_factory=list)
-    results: list[dict[str, Any]] = field(default_factory=list)
-    actions: list[dict[str, Any]] = field(default_factory=list)
-    postmortems: dict[str, str] = field(default_factory=dict)
-
-    def at_s(self, moment: datetime | None) -> float | None:
-        return round((moment - self.start).total_seconds(), 3) if moment else None
-
-    @property
-    def incident(self) -> Incident | None:
-        return self.incidents[-1] if self.incidents else None
-
-    def as_json(self) -> dict[str, Any]:
-        incident = self.incident
-        return {
-            "incident": _incident_json(incident) if incident else None,
-            "incidents": [_incident_json(i) for i in self.incidents],
-            "notifications": [
-                {
-                    "at_s": self.at_s(n.at),
-                    "kind": n.kind,
-                    "level": n.level,
-                    "channel": n.channel,
-                    "incident_id": n.incident_id,
-                    "text": n.text,
-                }
-                for n in self.notifications
-            ],
-            "findings": [
-                {key: f.get(key) for key in ("check", "status", "summary", "command")}
-                for f in (incident.findings if incident else [])
-            ],
-            "timeline": [
-                {"at_s": self.at_s(e.at), "kind": e.kind, "text": e.text, "incident_id": incident_id}
-                for incident_id, entries in self.timelines.items()
-                for e in entries
-            ],
-            "results": self.results,
-            "actions": self.actions,
-            "postmortems": self.postmortems,
-        }
-
-    def transcript(self) -> str:
-        from local.transcript import render_transcript
-
-        return render_transcript(self)
-
-
-def _incident_json(incident: Incident) -> dict[str, Any]:
-    return {
-        "id": incident.id,
-        "severity": incident.severity.value,
-        "status": incident.status.value,
-        "scenario": incident.scenario,
-        "service": incident.service,
-        "opened_at": incident.opened_at.isoformat(),
-        "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
-        "alarms": {name: alarm.state.value for name, alarm in incident.alarms.items()},
-        "escalation_execution": incident.escalation_execution,
-        "postmortem": incident.postmortem_key,
-    }
 
 
 def first_signals(events: list[tuple[Path, Any]]) -> list[tuple[Path, Any, list[Signal]]]:

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from itertools import groupby
-from typing import TYPE_CHECKING
 
+from local.report import ReplayReport
 from local.world import Delivered
-
-if TYPE_CHECKING:
-    from local.replay import ReplayReport
 
 
 def clock_label(seconds: float | None) -> str:

@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from functions import clock, container
-from functions.action_links import ActionRefused, verify_slack_signature
+from functions.escalation.links import ActionRefused, verify_slack_signature
 from functions.lifecycle import StatusUpdate
 from functions.notifications.render import template
 from functions.observability import logger

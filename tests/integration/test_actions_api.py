@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import pytest
 
 from functions import clock, container
-from functions.action_links import ActionSigner
+from functions.escalation.links import ActionSigner
 from functions.handlers.alarm_intake import handler as intake
 from local.humans import call_actions_api
 from local.lambda_context import FakeLambdaContext

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from local.replay import ReplayReport, ReplayScript, replay
+from local.replay import ReplayScript, replay
+from local.report import ReplayReport
 from tests.conftest import event_at, load_event
 
 MIN = 60

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from functions import clock, container
-from functions.action_links import ActionRefused
+from functions.escalation.links import ActionRefused
 from functions.handlers.alarm_intake import handler
 from functions.incident import IncidentStatus
 from functions.intake.signal import AlarmState

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from functions.escalation import exhausted_at, level_times
+from functions.escalation.schedule import exhausted_at, level_times
 from functions.policy import RUNBOOK, Level, Severity
 
 T0 = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)

@@ -1,7 +1,7 @@
 """One wake-up of the escalation state machine: do every step that is due, say when to wake next.
 
 The state machine only waits and calls this; the schedule itself comes from the policy
-(functions/escalation.py), recomputed from the incident each time, so an acknowledgement,
+(functions/escalation/schedule.py), recomputed from the incident each time, so an acknowledgement,
 a severity change or Monitoring is taken into account at the next wake-up.
 """
 
@@ -14,8 +14,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel
 
 from functions import clock
-from functions.action_links import ActionSigner
-from functions.escalation import Step, StepKind, asl_timestamp, due, next_wake
+from functions.escalation.links import ActionSigner
+from functions.escalation.resolution import Closer
+from functions.escalation.schedule import Step, StepKind, asl_timestamp, due, next_wake
 from functions.incident import Incident, TimelineEntry
 from functions.incident_store import IncidentStore, apply_change
 from functions.lifecycle import Decision
@@ -31,7 +32,6 @@ from functions.notifications.render import (
 from functions.notifications.sender import IncidentMessenger
 from functions.observability import SYNTHETIC_PAGED_METRIC, metrics
 from functions.policy import RUNBOOK, Level, Runbook
-from functions.resolution import Closer
 
 
 class StepResult(BaseModel):

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from functions.escalation import Escalator
+from functions.escalation.executions import Escalator
+from functions.escalation.postmortem import PostmortemWriter, postmortem_key, review_time
 from functions.incident import Incident
 from functions.incident_store import DuplicateDelivery, IncidentStore, apply_change
 from functions.lifecycle import Decision, resolve
 from functions.notifications.render import resolution_message
 from functions.notifications.sender import IncidentMessenger
-from functions.postmortem import PostmortemWriter, postmortem_key, review_time
 
 
 class Closer:

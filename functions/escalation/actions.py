@@ -10,14 +10,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from functions import clock
-from functions.action_links import ActionRefused, ActionSigner, ActionToken
-from functions.escalation import Escalator
+from functions.escalation.executions import Escalator
+from functions.escalation.links import ActionRefused, ActionSigner, ActionToken
+from functions.escalation.resolution import Closer
 from functions.incident import Incident
 from functions.incident_store import ChangeFn, DuplicateDelivery, IncidentStore, apply_change
 from functions.lifecycle import Decision, Escalate, StatusUpdate, acknowledge, post_update, record_execution
 from functions.notifications.sender import IncidentMessenger
 from functions.policy import RUNBOOK, Level
-from functions.resolution import Closer
 
 
 class ActionResult:
