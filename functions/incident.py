@@ -38,6 +38,29 @@ class TimelineEntry(BaseModel):
     channel: str | None = None
 
 
+class IncidentOrigin(StrEnum):
+    ALARM = "alarm"  # opened by an alarm or an AWS event through the intake
+    DECLARED = "declared"  # declared by a person (CLI, signed API, Slack slash command)
+
+
+class PublicUpdate(BaseModel):
+    """One entry of the incident's public history on the status page: only text meant for visitors."""
+
+    at: datetime
+    status: IncidentStatus
+    text: str
+
+
+class IncidentChannel(BaseModel):
+    """The incident's own Slack channel (runbook step 2, "Create Incident Channel")."""
+
+    id: str
+    name: str  # without the leading '#'
+    created_at: datetime
+    invited: list[str] = []  # Slack user ids already invited
+    archived_at: datetime | None = None
+
+
 class Acknowledgement(BaseModel):
     by: str
     channel: str
@@ -77,6 +100,13 @@ class Incident(BaseModel):
     next_update_at: datetime
     postmortem_key: str | None = None
     postmortem_at: datetime | None = None
+    origin: IncidentOrigin = IncidentOrigin.ALARM
+    declared_by: str | None = None
+    public: bool = False  # on the status page (D12): from the policy at open, a person may change it
+    public_updates: list[PublicUpdate] = []
+    channel: IncidentChannel | None = None
+    maintenance_window: str | None = None  # the window it opened in: pages only from the policy's floor (D14)
+    graph_key: str | None = None  # the alarm's metric graph (PNG) in the post-mortem bucket
     extra: dict[str, Any] = Field(default_factory=dict)
 
     @property
@@ -89,7 +119,16 @@ class Incident(BaseModel):
 
     @property
     def channel_name(self) -> str:
-        return "#incident-" + self.opened_at.strftime("%Y%m%d-%H%M")
+        """`#incident-<timestamp>` as the runbook names it, with the service so two never collide."""
+        if self.channel is not None:
+            return "#" + self.channel.name
+        return "#" + incident_channel_name(self.service, self.opened_at)
+
+
+def incident_channel_name(service: str, opened_at: datetime) -> str:
+    """A valid Slack channel name: lowercase, no spaces or dots, at most 80 characters."""
+    name = f"incident-{opened_at:%Y%m%d-%H%M}-{service}".lower()
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in name)[:80]
 
 
 def incident_id(service: str, opened_at: datetime, delivery_key: str) -> str:

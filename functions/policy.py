@@ -58,6 +58,8 @@ class SeverityPolicy:
     update_every_seconds: int  # promised cadence of status updates (D5)
     human_confirms_resolution: bool  # D4: OK alarms move to Monitoring, a person resolves
     postmortem_due_seconds: int | None  # D6: None = no post-mortem required
+    incident_channel: bool  # D11: a Slack channel of its own (the runbook's "Create Incident Channel")
+    public: bool  # D12: shown on the public status page (a person can override per incident)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,6 +108,10 @@ class Scenario:
     impact: str
     affected: tuple[str, ...]  # resource kinds named in "Affected Systems"
     checks: tuple[str, ...]  # diagnostic checks, by registry name
+    public_title: str = "Service disruption"  # what a status-page visitor reads: no alarm text, no hostnames
+    public_impact: Literal["outage", "degraded"] = "degraded"  # the service's state on the status page
+    public_by_default: bool = True  # D12: False keeps it off the status page until a person sets it public
+    declared_severity: Severity | None = None  # D13: people declare it (`responder declare`); no alarm can
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,6 +136,13 @@ class Runbook:
     exhausted_reminder_limit: int  # D9: reminders to L4 after the ladder is exhausted
     unknown_alarm_scenario: str = "unclassified"
     incident_channel_prefix: str = "#incident-"
+    status_page_days: int = 90  # D12: history a visitor sees
+    maintenance_pages_from: Severity = Severity.P0  # D14: in a maintenance window only this and worse page
+
+    @property
+    def declarable(self) -> tuple[Scenario, ...]:
+        """Scenarios that come from people, not alarms (D13)."""
+        return tuple(scenario for scenario in self.scenarios if scenario.declared_severity is not None)
 
     def severity(self, severity: Severity) -> SeverityPolicy:
         return self._severities[severity]
@@ -171,6 +184,8 @@ SEVERITIES = (
         update_every_seconds=30 * MINUTE,
         human_confirms_resolution=True,
         postmortem_due_seconds=2 * DAY,
+        incident_channel=True,
+        public=True,
     ),
     SeverityPolicy(
         severity=Severity.P1,
@@ -186,6 +201,8 @@ SEVERITIES = (
         update_every_seconds=1 * HOUR,
         human_confirms_resolution=True,
         postmortem_due_seconds=5 * DAY,
+        incident_channel=True,
+        public=True,
     ),
     SeverityPolicy(
         severity=Severity.P2,
@@ -200,6 +217,8 @@ SEVERITIES = (
         update_every_seconds=4 * HOUR,
         human_confirms_resolution=False,
         postmortem_due_seconds=None,
+        incident_channel=False,
+        public=False,
     ),
     SeverityPolicy(
         severity=Severity.P3,
@@ -213,6 +232,8 @@ SEVERITIES = (
         update_every_seconds=24 * HOUR,
         human_confirms_resolution=False,
         postmortem_due_seconds=None,
+        incident_channel=False,
+        public=False,
     ),
 )
 
@@ -263,6 +284,8 @@ SCENARIOS = (
         impact="Application unavailable: 5xx errors, health checks failing, no response",
         affected=("alb", "ecs", "rds"),
         checks=SERVICE_DOWN_CHECKS,
+        public_title="Service unavailable",
+        public_impact="outage",
     ),
     Scenario(
         name="high-error-rate",
@@ -270,6 +293,8 @@ SCENARIOS = (
         impact="Error rate above 5%: some requests failing",
         affected=("alb", "ecs", "logs", "rds"),
         checks=("alb_error_rate", "error_log_signatures", "rds_instance", "recent_deployments", "ecs_utilization"),
+        public_title="Elevated error rates",
+        public_impact="degraded",
     ),
     Scenario(
         name="performance-degradation",
@@ -278,6 +303,8 @@ SCENARIOS = (
         affected=("alb", "ecs", "rds"),
         # target health too: no healthy targets behind a "slow" alarm is an outage (severity follows the evidence)
         checks=("alb_latency", "alb_target_health", "rds_performance", "ecs_utilization"),
+        public_title="Slow responses",
+        public_impact="degraded",
     ),
     Scenario(
         name="database",
@@ -285,6 +312,8 @@ SCENARIOS = (
         impact="Database connection problems or slow queries",
         affected=("rds", "ecs"),
         checks=("rds_instance", "rds_performance", "error_log_signatures", "recent_deployments"),
+        public_title="Degraded performance",
+        public_impact="degraded",
     ),
     Scenario(
         name="resource-pressure",
@@ -292,6 +321,8 @@ SCENARIOS = (
         impact="ECS tasks near their CPU or memory limits; latency and restarts likely",
         affected=("ecs",),
         checks=("ecs_utilization", "ecs_service", "alb_latency"),
+        public_title="Degraded performance",
+        public_impact="degraded",
     ),
     Scenario(
         name="circuit-breaker",
@@ -299,6 +330,8 @@ SCENARIOS = (
         impact="A dependency is failing and the circuit breaker is shedding calls to it",
         affected=("ecs", "rds", "logs"),
         checks=("error_log_signatures", "alb_error_rate", "rds_instance", "alb_target_health", "recent_deployments"),
+        public_title="Some requests failing",
+        public_impact="degraded",
     ),
     Scenario(
         name="error-budget",
@@ -306,6 +339,8 @@ SCENARIOS = (
         impact="Error budget burning fast: more than 50% of the budget is at risk",
         affected=("alb", "ecs"),
         checks=("alb_error_rate", "error_log_signatures", "alb_target_health", "recent_deployments", "ecs_service"),
+        public_title="Elevated error rates",
+        public_impact="degraded",
     ),
     Scenario(
         name="deployment",
@@ -313,6 +348,8 @@ SCENARIOS = (
         impact="A deployment of the service changed state",
         affected=("ecs",),
         checks=("ecs_service", "recent_deployments"),
+        public_title="Service disruption after a change",
+        public_impact="degraded",
     ),
     Scenario(
         name="config-change",
@@ -320,6 +357,8 @@ SCENARIOS = (
         impact="Infrastructure configuration changed",
         affected=("rds", "ecs"),
         checks=("rds_instance",),
+        public_title="Service disruption after a change",
+        public_impact="degraded",
     ),
     Scenario(
         name="maintenance",
@@ -327,6 +366,57 @@ SCENARIOS = (
         impact="AWS scheduled a change to a resource of the service",
         affected=("rds", "ecs"),
         checks=(),
+        public_title="Scheduled maintenance",
+        public_impact="degraded",
+    ),
+    Scenario(
+        name="data-loss",
+        title="Data Loss",
+        impact="Data corruption or loss reported",
+        affected=("rds",),
+        checks=("rds_instance", "recent_deployments"),
+        public_title="Data integrity issue",
+        public_by_default=False,
+        declared_severity=Severity.P0,
+    ),
+    Scenario(
+        name="security-breach",
+        title="Security Breach",
+        impact="Suspected security incident",
+        affected=(),
+        checks=(),
+        public_title="Security investigation",
+        public_by_default=False,
+        declared_severity=Severity.P0,
+    ),
+    Scenario(
+        name="partial-outage",
+        title="Partial Outage",
+        impact="Core functionality affected",
+        affected=("alb", "ecs", "rds"),
+        checks=SERVICE_DOWN_CHECKS,
+        public_title="Partial outage",
+        declared_severity=Severity.P1,
+    ),
+    Scenario(
+        name="documentation",
+        title="Documentation Issue",
+        impact="Missing or incorrect documentation",
+        affected=(),
+        checks=(),
+        public_title="Documentation issue",
+        public_by_default=False,
+        declared_severity=Severity.P3,
+    ),
+    Scenario(
+        name="enhancement",
+        title="Enhancement Request",
+        impact="Feature request or improvement",
+        affected=(),
+        checks=(),
+        public_title="Enhancement request",
+        public_by_default=False,
+        declared_severity=Severity.P3,
     ),
     Scenario(
         name="unclassified",
@@ -334,6 +424,8 @@ SCENARIOS = (
         impact="An alarm the runbook does not name is firing; impact not yet assessed",
         affected=(),
         checks=("alb_target_health", "ecs_service", "rds_instance"),
+        public_title="Service disruption",
+        public_impact="degraded",
     ),
 )
 

@@ -56,3 +56,26 @@ def test_every_rule_names_a_known_scenario_and_every_scenario_is_reachable():
 def test_only_p0_and_p1_need_a_human_to_resolve():
     confirms = {p.severity for p in RUNBOOK.severities if p.human_confirms_resolution}
     assert confirms == {Severity.P0, Severity.P1}
+
+
+def test_people_declare_the_runbooks_incidents_no_alarm_can_raise():
+    # The runbook's P0 Data Loss and Security Breach, P1 Partial Outage, P3 Documentation / Enhancement
+    declared = {s.name: s.declared_severity for s in RUNBOOK.declarable}
+    assert declared == {
+        "data-loss": Severity.P0,
+        "security-breach": Severity.P0,
+        "partial-outage": Severity.P1,
+        "documentation": Severity.P3,
+        "enhancement": Severity.P3,
+    }
+    assert not {r.scenario for r in RUNBOOK.alarm_rules} & set(declared)
+
+
+def test_a_security_incident_stays_off_the_status_page_unless_a_person_sets_it_public():
+    assert RUNBOOK.scenario("security-breach").public_by_default is False
+    assert RUNBOOK.scenario("service-down").public_impact == "outage"
+
+
+def test_p0_and_p1_get_a_channel_and_the_status_page_p2_and_p3_do_not_by_default():
+    assert {p.severity for p in RUNBOOK.severities if p.incident_channel} == {Severity.P0, Severity.P1}
+    assert {p.severity for p in RUNBOOK.severities if p.public} == {Severity.P0, Severity.P1}
