@@ -71,3 +71,7 @@ class AwsClients:
     @cached_property
     def cloudwatch(self) -> Any:
         return self.client("cloudwatch")
+
+    @cached_property
+    def lambda_(self) -> Any:
+        return self.client("lambda")

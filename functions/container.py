@@ -24,6 +24,7 @@ from functions.settings import settings
 from functions.triage import Responder
 
 if TYPE_CHECKING:
+    from functions.declared.submit import IntakeSubmitter
     from functions.escalation.actions import Actions
     from functions.escalation.resolution import Closer
     from functions.escalation.step import EscalationRunner
@@ -103,9 +104,19 @@ def _read_channel_secrets() -> None:
 @cache
 def escalation_runner() -> EscalationRunner:
     from functions.escalation.step import EscalationRunner
+    from functions.maintenance.alarm_states import AlarmStates
 
-    synthetic = frozenset(service.name for service in settings().SERVICES if service.synthetic)
-    return EscalationRunner(store(), messenger(), closer(), signer(), synthetic)
+    config = settings()
+    synthetic = frozenset(service.name for service in config.SERVICES if service.synthetic)
+    return EscalationRunner(
+        store(),
+        messenger(),
+        closer(),
+        signer(),
+        synthetic,
+        alarm_states=AlarmStates(clients().cloudwatch),
+        service=config.service,
+    )
 
 
 @cache
@@ -123,6 +134,18 @@ def slack_signing_secret() -> str | None:
     return SecretReader(clients(), settings().SLACK_SIGNING_SECRET_ID, raw=True)()
 
 
+@cache
+def api_signing_secret() -> str | None:
+    return SecretReader(clients(), settings().API_SIGNING_SECRET_ID, raw=True)()
+
+
+@cache
+def submitter() -> IntakeSubmitter:
+    from functions.declared.submit import IntakeSubmitter
+
+    return IntakeSubmitter(clients().lambda_, settings().INTAKE_FUNCTION_NAME)
+
+
 def reset() -> None:
     """Forget everything built from the environment (local replay and tests change it)."""
     for cached in (
@@ -130,6 +153,8 @@ def reset() -> None:
         escalation_runner,
         actions,
         slack_signing_secret,
+        api_signing_secret,
+        submitter,
         closer,
         escalator,
         messenger,

@@ -61,6 +61,14 @@ class IncidentChannel(BaseModel):
     archived_at: datetime | None = None
 
 
+class MaintenanceHold(BaseModel):
+    """The incident opened inside a maintenance window (D14): pages wait for its end below the floor."""
+
+    window_id: str
+    reason: str
+    until: datetime
+
+
 class Acknowledgement(BaseModel):
     by: str
     channel: str
@@ -105,13 +113,19 @@ class Incident(BaseModel):
     public: bool = False  # on the status page (D12): from the policy at open, a person may change it
     public_updates: list[PublicUpdate] = []
     channel: IncidentChannel | None = None
-    maintenance_window: str | None = None  # the window it opened in: pages only from the policy's floor (D14)
+    maintenance: MaintenanceHold | None = None
+    ladder_started_at: datetime | None = None  # when paging began, if not at opening (a maintenance window ended)
     graph_key: str | None = None  # the alarm's metric graph (PNG) in the post-mortem bucket
     extra: dict[str, Any] = Field(default_factory=dict)
 
     @property
     def is_open(self) -> bool:
         return self.status is not IncidentStatus.RESOLVED
+
+    @property
+    def ladder_start(self) -> datetime:
+        """The ladder's times count from here: opening, or the end of the maintenance window it waited out."""
+        return self.ladder_started_at or self.opened_at
 
     @property
     def all_alarms_ok(self) -> bool:

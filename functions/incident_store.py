@@ -9,6 +9,7 @@ One table, single-table layout:
 | INCIDENT#<id>       | MSG#<key>              | notification ledger: claimed/sent, exactly once   |
 | SERVICE#<name>      | OPEN                   | the one open incident of the service              |
 | SERVICE#<name>      | LAST_RESOLVED          | the last resolved incident (new ones link back)   |
+| SERVICE#<name>      | MAINTENANCE            | its maintenance windows (JSON list, `version`)    |
 | SERVICE#<name>      | CHANGE#<iso time>#<id> | info signals: deployments, RDS events (TTL)       |
 | DELIVERY#<key>      | DELIVERY               | an alarm transition already applied (TTL)         |
 
@@ -20,15 +21,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from functions import clock
 from functions.incident import Incident, TimelineEntry
 from functions.intake.signal import Signal
 from functions.lifecycle import Decision
+from functions.maintenance.window import MaintenanceWindow
 
 # The table's shape: infra/ builds the table from these names; nothing else spells them.
 PARTITION_KEY = "pk"
@@ -48,6 +51,15 @@ class ConcurrentUpdate(Exception):
     """Someone else changed the incident first: re-read and decide again."""
 
 
+class ServiceState(BaseModel):
+    """What the intake needs to know about a service before deciding, read in one BatchGetItem."""
+
+    open: Incident | None = None
+    last_resolved: str | None = None
+    windows: list[MaintenanceWindow] = []
+    windows_version: int = 0
+
+
 class Change(BaseModel):
     source: str
     name: str
@@ -57,7 +69,8 @@ class Change(BaseModel):
 
 class IncidentStore(Protocol):
     def open_incident(self, service: str) -> Incident | None: ...
-    def service_state(self, service: str) -> tuple[Incident | None, str | None]: ...
+    def service_state(self, service: str) -> ServiceState: ...
+    def save_windows(self, service: str, windows: list[MaintenanceWindow], expected_version: int) -> None: ...
     def get(self, incident_id: str) -> Incident | None: ...
     def commit(
         self, decision: Decision, *, now: datetime, delivery_key: str | None = None, signal: Signal | None = None
@@ -89,18 +102,49 @@ class DynamoIncidentStore:
     # --- reads -------------------------------------------------------------------------------
 
     def open_incident(self, service: str) -> Incident | None:
-        return self.service_state(service)[0]
+        return self.service_state(service).open
 
-    def service_state(self, service: str) -> tuple[Incident | None, str | None]:
-        """The service's open incident and its last resolved one's id, the pointers in one read."""
-        keys = [{"pk": _s(f"SERVICE#{service}"), "sk": _s(sk)} for sk in ("OPEN", "LAST_RESOLVED")]
+    def service_state(self, service: str) -> ServiceState:
+        """The service's open incident, last resolved id and maintenance windows: its items in one read."""
+        items = self._service_items(f"SERVICE#{service}", ("OPEN", "LAST_RESOLVED", "MAINTENANCE"))
+        open_id = items["OPEN"]["incident_id"]["S"] if "OPEN" in items else None
+        resolved = items["LAST_RESOLVED"]["incident_id"]["S"] if "LAST_RESOLVED" in items else None
+        windows = items.get("MAINTENANCE")
+        return ServiceState(
+            open=self.get(open_id) if open_id else None,
+            last_resolved=resolved,
+            windows=_windows(windows["doc"]["S"]) if windows else [],
+            windows_version=int(windows["version"]["N"]) if windows else 0,
+        )
+
+    def _service_items(self, pk: str, sort_keys: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+        keys = [{"pk": _s(pk), "sk": _s(sk)} for sk in sort_keys]
         response = self._db.batch_get_item(RequestItems={self._table: {"Keys": keys, "ConsistentRead": True}})
-        pointers = {item["sk"]["S"]: item["incident_id"]["S"] for item in response["Responses"].get(self._table, [])}
-        if response.get("UnprocessedKeys"):
-            pointers = {sk: found["incident_id"]["S"] for sk in ("OPEN", "LAST_RESOLVED")
-                        if (found := self._get_item(f"SERVICE#{service}", sk))}  # fmt: skip
-        open_id = pointers.get("OPEN")
-        return (self.get(open_id) if open_id else None), pointers.get("LAST_RESOLVED")
+        if response.get("UnprocessedKeys"):  # throttled: the same reads one by one
+            return {sk: found for sk in sort_keys if (found := self._get_item(pk, sk))}
+        return {item["sk"]["S"]: item for item in response["Responses"].get(self._table, [])}
+
+    def save_windows(self, service: str, windows: list[MaintenanceWindow], expected_version: int) -> None:
+        """Replace the service's windows if nobody changed them since `expected_version` was read."""
+        doc = "[" + ",".join(window.model_dump_json() for window in windows) + "]"
+        condition = "attribute_not_exists(pk)" if expected_version == 0 else "version = :expected"
+        values = {":expected": _n(expected_version)} if expected_version else {}
+        try:
+            self._db.put_item(
+                TableName=self._table,
+                Item={
+                    "pk": _s(f"SERVICE#{service}"),
+                    "sk": _s("MAINTENANCE"),
+                    "doc": _s(doc),
+                    "version": _n(expected_version + 1),
+                },
+                ConditionExpression=condition,
+                **({"ExpressionAttributeValues": values} if values else {}),
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise ConcurrentUpdate(f"maintenance windows of {service} changed meanwhile") from error
+            raise
 
     def get(self, incident_id: str) -> Incident | None:
         item = self._get_item(f"INCIDENT#{incident_id}", "META")
@@ -226,6 +270,8 @@ class DynamoIncidentStore:
 
     def _pointer_writes(self, incident: Incident, decision: Decision) -> list[dict[str, Any]]:
         pk = _s(f"SERVICE#{incident.service}")
+        if decision.standalone:
+            return []
         if decision.created:
             return [
                 {
@@ -311,6 +357,15 @@ class DynamoIncidentStore:
             if "LastEvaluatedKey" not in page:
                 return items
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _windows(doc: str) -> list[MaintenanceWindow]:
+    return _window_list().validate_json(doc)
+
+
+@cache
+def _window_list() -> TypeAdapter[list[MaintenanceWindow]]:
+    return TypeAdapter(list[MaintenanceWindow])
 
 
 MAX_ATTEMPTS = 8

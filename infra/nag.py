@@ -53,6 +53,17 @@ def _findings(stack: Stack) -> list[Finding]:
         Finding("Secrets/SlackSigning", "AwsSolutions-SMG4",
                 "The Slack app's Signing Secret is issued by Slack (app settings → Regenerate); a Lambda "
                 "rotation could only break verification. Re-issued in Slack and put into the secret"),
+        Finding("Secrets/ApiSigning", "AwsSolutions-SMG4",
+                "Rotating the request-signing key breaks every operator's and script's `responder declare` until "
+                "they fetch the new value; rotated manually and announced (docs/deploy.md)"),
+        Finding("Functions/EscalationStepRole/DefaultPolicy",
+                "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:*]",
+                "cloudwatch:DescribeAlarms (read-only) at a maintenance window's end: an incident's alarms are "
+                "any alarm that reached the intake, named at run time, so every alarm of this account and region"),
+        Finding("Functions/ActionsRole/DefaultPolicy",
+                "AwsSolutions-IAM5[Resource::<FunctionsIntake75EA1941.Arn>:*]",
+                "CDK's intake.grant_invoke: the intake function and its versions/aliases only (declarations and "
+                "maintenance windows are handed to the intake asynchronously)"),
         Finding("Secrets/ActionSigning", "AwsSolutions-SMG4",
                 "Rotating the link-signing key invalidates every one-click link already sent to responders of "
                 "open incidents; rotated manually between incidents (docs/deploy.md)"),
@@ -74,10 +85,20 @@ def _findings(stack: Stack) -> list[Finding]:
     api_reasons = {
         "GET--actions--{verb}": "one-click links are opened from email/SMS/Slack by people without AWS credentials; "
         "the function verifies each link's HMAC signature (action-signing secret) and expiry",
+        "POST--actions--{verb}": "the confirmation page's form carries the link's signed token; the function "
+        "verifies its HMAC signature, expiry and single use before acting",
         "POST--incidents--{id}--updates": "updates carry an HMAC signature made with the action-signing secret; "
         "the function rejects unsigned or stale requests",
         "POST--slack--interactions": "Slack cannot send AWS credentials; the function verifies Slack's request "
         "signature (X-Slack-Signature) and timestamp",
+        "POST--slack--commands": "Slack cannot send AWS credentials; the function verifies Slack's request "
+        "signature (X-Slack-Signature) and timestamp before reading the slash command",
+        "POST--incidents": "declarations carry an HMAC signature (X-Responder-Signature) made with the API signing "
+        "secret over the timestamp and body; the function rejects unsigned, forged or stale requests",
+        "POST--maintenance": "windows carry an HMAC signature made with the API signing secret; the function rejects "
+        "unsigned, forged or stale requests",
+        "POST--maintenance--{id}--end": "ending a window carries an HMAC signature made with the API signing "
+        "secret; the function rejects unsigned, forged or stale requests",
     }
     findings += [
         Finding(f"ActionsApi/Api/{route}", "AwsSolutions-APIG4", f"Authorised in the function: {reason}")
