@@ -21,7 +21,8 @@ NAME = "/runbook-responder-dev/roster"
 def ssm(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
         monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    for key in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_REGION"):
+        monkeypatch.delenv(key, raising=False)
     with mock_aws():
         yield boto3.client("ssm", region_name="eu-west-1")
 
@@ -74,3 +75,28 @@ def test_a_refused_read_is_one_line_with_the_reason(ssm):
         with pytest.raises(RosterError) as error:
             load_roster(ssm, NAME)
     assert str(error.value) == f"SSM parameter {NAME}: cannot read it (AccessDeniedException: not authorized to read)"
+
+
+def test_responder_roster_reads_the_parameter_with_the_callers_credentials(ssm, monkeypatch, capsys):
+    # Given the roster in the account's parameter, and the caller's region
+    from local.cli import main
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    ssm.put_parameter(Name=NAME, Value=json.dumps(roster_document()), Type="SecureString")
+
+    # When `responder roster --parameter` runs
+    code = main(["roster", "--parameter", NAME, "--at", "2026-01-05T09:00Z", "--json"])
+
+    # Then it prints who is on call, from that parameter
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0 and report["source"] == f"SSM parameter {NAME}"
+    assert [row["person"] for row in report["on_call"]] == ["ana", "eli", "fay", "gus"]
+
+
+def test_responder_roster_of_a_missing_parameter_is_one_line_and_exit_2(ssm, monkeypatch, capsys):
+    from local.cli import main
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    assert main(["roster", "--parameter", NAME]) == 2
+    out, err = capsys.readouterr()
+    assert not out and err == f"responder: SSM parameter {NAME}: not found in eu-west-1\n"
