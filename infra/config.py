@@ -19,7 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from functions.policy import Level, Severity
-from functions.roster import Roster, dump_roster, error_location
+from functions.roster import Roster, dump_roster, error_line
 from functions.roster.model import problem
 from functions.services import ServiceConfig
 
@@ -229,14 +229,6 @@ class ResponderConfig(BaseModel):
         return [f"roster.people {', '.join(fictional)}: fictional 555-01xx numbers (the example); put your team in"]
 
 
-def _one_line(error: ValidationError) -> str:
-    first = error.errors()[0]
-    where = error_location(first)
-    more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
-    message = str(first["msg"]).replace("\n", " ")
-    return f"{where}: {message}{more}" if where else f"{message}{more}"
-
-
 def _services_from_context(value: Any) -> list[Any]:
     """`-c services=...` arrives as a string: a JSON list, or comma-separated names."""
     if isinstance(value, str):
@@ -281,6 +273,6 @@ def load_config(context: Mapping[str, Any] | None = None) -> ResponderConfig:
             raw["stage"] = context["stage"]
         return ResponderConfig.model_validate(raw)
     except ValidationError as error:
-        raise ConfigError(f"{source}: {_one_line(error)}") from None
+        raise ConfigError(f"{source}: {error_line(error)}") from None
     except ValueError as error:
         raise ConfigError(f"{source}: {error}") from None
