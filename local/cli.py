@@ -97,6 +97,14 @@ def _parser() -> argparse.ArgumentParser:
     redrive.add_argument("--dry-run", action="store_true", help="read and classify, invoke nothing")
     redrive.add_argument("--include-rejected", action="store_true", help="also re-send parked bad input")
     redrive.set_defaults(run=_run_redrive)
+
+    roster = commands.add_parser("roster", help="who is on call at L1..L4 at a moment (now by default)")
+    roster.add_argument("--at", metavar="WHEN", help="ISO 8601 date or moment, UTC unless it has an offset")
+    source = roster.add_mutually_exclusive_group()
+    source.add_argument("--config", type=Path, metavar="FILE", help="a responder config or a roster document")
+    source.add_argument("--parameter", metavar="NAME", help="the roster's SSM parameter, with your AWS credentials")
+    roster.add_argument("--json", action="store_true", help="print one JSON document")
+    roster.set_defaults(run=_run_roster)
     return parser
 
 
@@ -235,6 +243,13 @@ def _run_redrive(args: argparse.Namespace) -> int:
                      dry_run=args.dry_run, include_rejected=args.include_rejected)
     print(report.summary())
     return 1 if report.failed else 0
+
+
+def _run_roster(args: argparse.Namespace) -> int:
+    from local.roster import roster_command
+
+    print(roster_command(args.at, args.config, args.parameter, as_json=args.json))
+    return 0
 
 
 if __name__ == "__main__":
