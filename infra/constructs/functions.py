@@ -192,10 +192,10 @@ class ResponderFunctions(Construct):
         alarms = Stack.of(self).format_arn(
             service="cloudwatch", resource="alarm", resource_name="*", arn_format=ArnFormat.COLON_RESOURCE_NAME
         )
-        function.add_to_role_policy(
-            iam.PolicyStatement(sid="AlarmStatesAtMaintenanceEnd", actions=["cloudwatch:DescribeAlarms"],
-                                resources=[alarms])  # fmt: skip
+        statement = iam.PolicyStatement(
+            sid="AlarmStatesAtMaintenanceEnd", actions=["cloudwatch:DescribeAlarms"], resources=[alarms]
         )
+        function.add_to_role_policy(statement)
 
     def _grant_diagnostics(self, function: lambda_.Function) -> None:
         """Read-only diagnostics: describe calls (no resource-level permissions), logs, metrics."""

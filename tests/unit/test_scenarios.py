@@ -25,8 +25,12 @@ def classify_file(name: str):
 
 @pytest.mark.parametrize(
     "path",
-    [p for p in event_files() if p.name.split(".")[0] in ALARM_SCENARIOS and ".ecs." not in p.name
-     and p.name.split(".")[1] not in PEOPLES_COMMANDS],  # fmt: skip
+    [
+        p
+        for p in event_files()
+        if p.name.split(".")[0] in ALARM_SCENARIOS and ".ecs." not in p.name
+        and p.name.split(".")[1] not in PEOPLES_COMMANDS
+    ],
     ids=lambda p: p.name,
 )
 def test_sample_alarm_lands_in_the_scenario_its_file_names(path: Path):
