@@ -192,34 +192,43 @@ class IncidentChannels:
 
     def _create_or_take_back(self, incident_id: str, name: str) -> tuple[RawConversation, bool]:
         candidates = [name] + [suffixed(name, number) for number in range(2, self._max_suffix + 1)]
-        existing: dict[str, RawConversation] | None = None
+        held: dict[str, RawConversation] = {}  # candidates other channels hold, as last looked up
         for candidate in candidates:
-            if existing is None or candidate not in existing:
-                try:
-                    return self._api.conversations_create(candidate), False
-                except SlackApiError as error:
-                    if error.error != "name_taken":
-                        raise
-                if existing is None:  # one walk through the channel list serves every candidate
-                    existing = self._channels_named(set(candidates))
-            holder = existing.get(candidate)
-            if holder is not None and self._is_this_incidents(holder, incident_id):
-                return holder, True
+            if candidate in held:
+                continue
+            try:
+                return self._api.conversations_create(candidate), False
+            except SlackApiError as error:
+                if error.error != "name_taken":
+                    raise
+            # Looked up again after every refusal: a concurrent open may have just made one.
+            ours, held = self._look_up(candidates, incident_id)
+            if ours is not None:
+                return ours, True
         raise SlackApiError(
             "conversations.create",
             "name_taken",
             f"#{name} and -2..-{self._max_suffix} are taken by other channels",
         )
 
-    def _channels_named(self, names: set[str]) -> dict[str, RawConversation]:
-        found: dict[str, RawConversation] = {}
+    def _look_up(
+        self, candidates: list[str], incident_id: str
+    ) -> tuple[RawConversation | None, dict[str, RawConversation]]:
+        """This incident's channel among the candidate names (stops there), else who holds which."""
+        names = set(candidates)
+        held: dict[str, RawConversation] = {}
         cursor = ""
         for _ in range(self._max_list_pages):
             page, cursor = self._api.conversations_list(cursor)
-            found.update({channel.name: channel for channel in page if channel.name in names})
-            if not cursor or found.keys() == names:
-                return found
-        # Giving up here rather than guessing: a guess could make this incident a second channel.
+            for channel in page:
+                if channel.name not in names:
+                    continue
+                if self._is_this_incidents(channel, incident_id):
+                    return channel, held
+                held[channel.name] = channel
+            if not cursor:
+                return None, held
+        # Giving up here rather than guessing: a guess could give this incident a second channel.
         raise SlackApiError(
             "conversations.list", "incomplete", f"looked through {self._max_list_pages} pages for a taken name"
         )

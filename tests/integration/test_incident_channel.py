@@ -106,6 +106,30 @@ def test_a_retry_after_a_finished_open_changes_nothing_and_makes_no_second_chann
     assert len(slack.calls_to("conversations.setPurpose")) == len(slack.calls_to("conversations.setTopic")) == 1
 
 
+def test_the_channel_is_found_again_pages_deep_in_a_big_workspace(slack, sleeps):
+    # Given a workspace with 450 channels and this incident's channel opened after them
+    for n in range(450):
+        slack.add_channel(f"general-{n}")
+    first = open_for(channels_for(slack, sleeps))
+    # When the open is retried, Then the lookup walks the pages and takes it back
+    second = open_for(channels_for(slack, sleeps))
+    assert first is not None and second is not None and second.id == first.id
+    assert len(slack.calls_to("conversations.list")) == 3  # 200 + 200 + 51
+    assert len(slack.channels) == 451
+
+
+def test_a_lookup_cut_short_gives_up_rather_than_risk_a_second_channel(slack, sleeps):
+    # Given the incident's channel beyond the first page, and a lookup allowed one page
+    for n in range(250):
+        slack.add_channel(f"general-{n}")
+    assert open_for(channels_for(slack, sleeps)) is not None
+    hurried = IncidentChannels(api_for(slack, sleeps), max_list_pages=1)
+    # When the open is retried, Then it stops with one line and makes no channel
+    with pytest.raises(SlackApiError, match=r"^Slack conversations\.list: incomplete \(looked through 1 pages"):
+        open_for(hurried)
+    assert len(slack.channels) == 251
+
+
 def test_a_name_held_by_someone_elses_channel_gets_a_suffix_and_theirs_is_left_alone(slack, sleeps):
     # Given someone else's channel already has the name
     theirs = slack.add_channel(NAME, purpose="Retro of last week's outage")
