@@ -133,7 +133,7 @@ class IncidentChannels:
         return ref
 
     def invite(self, channel_id: str, users: Sequence[str]) -> Invited:
-        """Invites who is not in yet; someone Slack refuses is reported, and the rest still join."""
+        """Invites them (already in is fine); someone Slack refuses is reported and the rest still join."""
         wanted = _user_ids(users)
         result = Invited()
         if not wanted or not self.enabled:
