@@ -131,9 +131,11 @@ class GraphMaker:
             image = self._image(widget)
             self._s3.put_object(Bucket=self._bucket, Key=key, Body=image, ContentType="image/png")
             url = self.url_for(key)
-        except (BotoCoreError, ClientError):
+        except Exception as error:  # a graph never blocks a page: any failure means no graph
             logger.warning(
-                "metric graph failed; the message goes without it", extra={"incident_id": incident.id}, exc_info=True
+                "metric graph failed; the message goes without it",
+                extra={"incident_id": incident.id, "reason": f"{type(error).__name__}: {error}"[:300]},
+                exc_info=not isinstance(error, ClientError | BotoCoreError),
             )
             return None
         return Graph(key=key, url=url, alarm=alarm.name, size=len(image))

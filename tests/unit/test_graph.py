@@ -268,10 +268,11 @@ def test_render_stores_the_png_and_signs_a_short_lived_get_for_that_key():
         ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "GetMetricWidgetImage"),
         ClientError({"Error": {"Code": "InvalidParameterInput", "Message": "bad"}}, "GetMetricWidgetImage"),
         EndpointConnectionError(endpoint_url="https://monitoring.us-east-1.amazonaws.com"),
+        KeyError("MetricWidgetImage"),  # anything unexpected, too
     ],
 )
 def test_an_api_error_gives_no_graph_and_stores_nothing(error: Exception):
-    # Given CloudWatch failing
+    # Given CloudWatch failing, or the call failing in a way nobody planned for
     s3 = FakeS3()
     maker = GraphMaker(FakeCloudWatch(error), s3, "postmortems-bucket")
     # When the graph is rendered
@@ -301,3 +302,18 @@ def test_the_url_can_be_signed_before_the_object_exists():
     url = maker.url_for(maker.key_for(incident))
     # Then it names the key the render will write, and nothing was stored yet
     assert maker.key_for(incident) in url and s3.objects == {}
+
+
+def test_the_lambdas_s3_client_signs_urls_with_sigv4(monkeypatch):
+    # Given the functions' S3 client (the post-mortem bucket is SSE-KMS, which refuses SigV2)
+    from functions.aws import AwsClients
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "AKIA", "AWS_SECRET_ACCESS_KEY": "s", "AWS_SESSION_TOKEN": "t"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    s3 = AwsClients().s3
+    # When it signs the graph's GET (signing is local, no request is made)
+    url = GraphMaker(FakeCloudWatch(), s3, "postmortems-bucket").url_for("graphs/svc/id.png")
+    # Then the URL is SigV4, for one hour, and carries the session token the Lambda role's credentials need
+    assert "X-Amz-Algorithm=AWS4-HMAC-SHA256" in url and "X-Amz-Expires=3600" in url
+    assert "X-Amz-Security-Token=t" in url
