@@ -57,6 +57,7 @@ bench: setup
 	$(PY) benchmarks/cold_start.py
 	$(PY) benchmarks/diagnostics.py
 	$(PY) benchmarks/storm.py
+	$(PY) benchmarks/metric_graph.py
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from functions.intake.signal import AlarmState
+from functions.intake.signal import AlarmMetric, AlarmState
 from functions.policy import Level, Severity
 
 
@@ -28,6 +28,7 @@ class MemberAlarm(BaseModel):
     scenario: str
     since: datetime
     reason: str = ""
+    metric: AlarmMetric | None = None  # what its graph shows; composite alarms have none
 
 
 class TimelineEntry(BaseModel):

@@ -23,9 +23,9 @@ from functions.incident import (
     TimelineEntry,
     incident_id,
 )
-from functions.intake.signal import AlarmState, Signal, SignalSource
+from functions.intake.signal import BAND_COMPARISONS, AlarmMetric, AlarmState, Signal, SignalSource
 from functions.maintenance.window import MaintenanceWindow
-from functions.policy import RUNBOOK, Level, Runbook, Scenario
+from functions.policy import RUNBOOK, AlarmRule, Level, Runbook, Scenario
 from functions.scenarios import Action, Classification
 from functions.services import ServiceConfig
 
@@ -126,7 +126,7 @@ def _open(
         affected_systems=service.affected_systems(scenario.affected) or [service.name],
         opened_at=opened_at,
         updated_at=now,
-        alarms=_member(signal, classification) if signal.source is SignalSource.ALARM else {},
+        alarms=_member(signal, classification, runbook) if signal.source is SignalSource.ALARM else {},
         severity_reason=classification.basis,
         next_update_at=now + timedelta(seconds=severity.update_every_seconds),
         maintenance=hold,
@@ -170,8 +170,9 @@ def _public(
     return policy and not held(incident, runbook)
 
 
-def _member(signal: Signal, classification: Classification) -> dict[str, MemberAlarm]:
+def _member(signal: Signal, classification: Classification, runbook: Runbook = RUNBOOK) -> dict[str, MemberAlarm]:
     assert classification.severity is not None and classification.scenario is not None
+    rule = runbook.rule(classification.rule) if classification.rule else None
     return {
         signal.name: MemberAlarm(
             name=signal.name,
@@ -181,8 +182,23 @@ def _member(signal: Signal, classification: Classification) -> dict[str, MemberA
             scenario=classification.scenario,
             since=signal.occurred_at,
             reason=signal.reason,
+            metric=_with_rule(signal.alarm_metric, rule),
         )
     }
+
+
+def _with_rule(metric: AlarmMetric | None, rule: AlarmRule | None) -> AlarmMetric | None:
+    """EventBridge and Lambda-action payloads carry no comparison or configured threshold: the rule's fill them.
+
+    The runbook's threshold is what our stack configured the alarm with; a band rule's "threshold" is
+    the band's width in standard deviations, never a line on the metric's axis.
+    """
+    if metric is None or rule is None or metric.threshold_from == "alarm":
+        return metric
+    update: dict[str, object] = {"comparison": metric.comparison or rule.comparison}
+    if not metric.is_band and rule.comparison not in BAND_COMPARISONS:
+        update |= {"threshold": rule.threshold, "threshold_from": "policy"}
+    return metric.model_copy(update=update)
 
 
 def _alarm_fires(current: Incident, signal: Signal, classification: Classification, now: datetime) -> Decision:

@@ -3,7 +3,8 @@
 Local-only tooling. It creates the incident table, the notification and page topics (each
 captured by an SQS queue, as an email/SMS/chat subscriber would receive it), a Slack webhook
 (a real HTTP server on 127.0.0.1 whose URL sits in Secrets Manager), seeds the runbook's
-service, and points the real handlers at all of it through their environment.
+service, and points the real handlers at all of it through their environment. CloudWatch
+answers GetMetricWidgetImage there through `local.metric_image`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from functions.incident_store import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE
 from functions.policy import Level, Severity
 from functions.services import DEFAULT_SERVICES, ServiceConfig
 from local.lambda_bridge import LambdaBridge, bridged_lambda
+from local.metric_image import metric_widget_images
 from local.moto_fidelity import atomic_dynamodb_writes
 
 REGION = "us-east-1"
@@ -272,6 +274,7 @@ def local_world(services: tuple[ServiceConfig, ...] = DEFAULT_SERVICES) -> Itera
         environment(FAKE_CREDENTIALS),
         mock_aws(config=MOTO_CONFIG),  # type: ignore[call-overload]
         atomic_dynamodb_writes(),
+        metric_widget_images(),  # the first response's metric graph
         SlackCapture() as slack,
     ):
         bridge = LambdaBridge()
