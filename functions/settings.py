@@ -40,6 +40,7 @@ class Settings(BaseModel):
     SLACK_SIGNING_SECRET_ID: str = ""
     POSTMORTEM_BUCKET: str = ""
     OPS_TOPIC_ARN: str = ""
+    STATUS_PAGE_BUCKET: str = ""  # the status page function's only target (index.html, status.json)
 
     def service(self, name: str | None) -> ServiceConfig:
         for service in self.SERVICES:
