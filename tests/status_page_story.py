@@ -28,6 +28,16 @@ PAYMENTS = ServiceConfig(
     log_group="/ecs/payments-api",
     namespace="PaymentsApi",
 )
+ACCOUNTS = ServiceConfig(
+    name="accounts",
+    load_balancer="accounts-internal-alb",
+    target_group="accounts-tg",
+    cluster="accounts-prod-cluster",
+    ecs_service="accounts-svc",
+    db_instance="accounts-db",
+    log_group="/ecs/accounts",
+    namespace="Accounts",
+)
 CANARY = ServiceConfig(
     name="responder-canary",
     load_balancer="canary-alb",
@@ -39,7 +49,7 @@ CANARY = ServiceConfig(
     namespace="Canary",
     synthetic=True,
 )
-SERVICES = (SHOP, PAYMENTS, CANARY)
+SERVICES = (SHOP, PAYMENTS, ACCOUNTS, CANARY)
 PRIVATE_SERVICES = frozenset({CANARY.name})
 
 

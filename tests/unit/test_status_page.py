@@ -142,7 +142,9 @@ def test_each_service_takes_its_worst_open_incident():
     states = service_states(SERVICES, [view(slow()), view(shop_outage)])
 
     # Then that service is in outage, the other operational, and the synthetic test is not listed
-    assert {s.name: s.state for s in states} == {"flask-sre-challenge": "outage", "payments-api": "operational"}
+    assert {s.name: s.state for s in states} == {
+        "flask-sre-challenge": "outage", "payments-api": "operational", "accounts": "operational",
+    }  # fmt: skip
 
 
 def test_monitoring_is_degraded_and_resolved_is_operational():
@@ -211,6 +213,7 @@ def test_status_json_carries_the_states_and_the_incidents_with_their_updates():
     assert document["services"] == [
         {"name": "flask-sre-challenge", "state": "operational"},
         {"name": "payments-api", "state": "degraded"},
+        {"name": "accounts", "state": "operational"},
     ]
     (only,) = document["incidents"]
     assert [u["status"] for u in only["updates"]] == ["Investigating", "Monitoring"]
