@@ -138,7 +138,10 @@ def test_an_incident_set_private_leaves_the_page(site):
 def test_private_incidents_and_the_synthetic_test_never_reach_the_table_page_or_bucket(site):
     # When a P2, a security breach (private by policy) and the synthetic test's P0 (even set public) open
     site.commit(incident(SHOP, "performance-degradation", Severity.P2, T0, "latency-rise"), created=True)
-    site.commit(incident(PAYMENTS, "security-breach", Severity.P0, T0, "security-report-7731", declared_by="carol"), created=True)
+    site.commit(
+        incident(PAYMENTS, "security-breach", Severity.P0, T0, "security-report-7731", declared_by="carol"),
+        created=True,
+    )
     canary = incident(CANARY, "service-down", Severity.P0, T0, "canary-no-healthy-targets")
     site.commit(canary.model_copy(update={"public": True}), created=True)
 

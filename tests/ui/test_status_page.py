@@ -66,7 +66,9 @@ def story() -> Iterator[Story]:
 
         minor = incident(SHOP, "performance-degradation", Severity.P2, T0 - 40 * MIN, "shop-latency-rise")
         commit(moved(commit(minor, True), IncidentStatus.RESOLVED, T0 - 20 * MIN))  # private, even once resolved
-        security = commit(incident(ACCOUNTS, "security-breach", Severity.P0, T0, "security-report-7731", declared_by="carol"), True)
+        security = commit(
+            incident(ACCOUNTS, "security-breach", Severity.P0, T0, "security-report-7731", declared_by="carol"), True
+        )
         canary = incident(CANARY, "service-down", Severity.P0, T0, "responder-canary-no-healthy-targets")
         commit(canary.model_copy(update={"public": True}), True)  # even set public, the synthetic test stays off
         publish("operational", T0 + 1 * MIN)
