@@ -12,6 +12,8 @@ One table, single-table layout:
 | SERVICE#<name>      | MAINTENANCE            | its maintenance windows (JSON list, `version`)    |
 | SERVICE#<name>      | CHANGE#<iso time>#<id> | info signals: deployments, RDS events (TTL)       |
 | DELIVERY#<key>      | DELIVERY               | an alarm transition already applied (TTL)         |
+| STATUS_PAGE         | INCIDENT#<opened>#<id> | the public view of a public incident (TTL once    |
+|                     |                        | resolved); its stream rebuilds the status page    |
 
 Every write is conditional; one decision is one transaction, so a delivery is applied
 exactly once and concurrent deliveries cannot lose each other's updates.
@@ -19,7 +21,7 @@ exactly once and concurrent deliveries cannot lose each other's updates.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, Protocol
@@ -32,6 +34,8 @@ from functions.incident import Incident, TimelineEntry
 from functions.intake.signal import Signal
 from functions.lifecycle import Decision
 from functions.maintenance.window import MaintenanceWindow
+from functions.policy import RUNBOOK
+from functions.status_page.public import PublicIncident, public_view
 
 # The table's shape: infra/ builds the table from these names; nothing else spells them.
 PARTITION_KEY = "pk"
@@ -41,6 +45,9 @@ TTL_ATTRIBUTE = "expires_at"
 DELIVERY_TTL = timedelta(days=14)
 CHANGE_TTL = timedelta(days=30)
 MESSAGE_RECLAIM_AFTER = timedelta(minutes=2)
+STATUS_PAGE_PK = "STATUS_PAGE"  # the status page's stream filter (infra) and handler match on it
+# A resolved incident stays on the page for the runbook's window; TTL deletion lags, the page filters.
+STATUS_PAGE_TTL = timedelta(days=RUNBOOK.status_page_days + 5)
 
 
 class DuplicateDelivery(Exception):
@@ -95,9 +102,10 @@ def _ttl(moment: datetime) -> dict[str, str]:
 
 
 class DynamoIncidentStore:
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(self, client: Any, table_name: str, *, private_services: Collection[str] = ()) -> None:
         self._db = client
         self._table = table_name
+        self._private_services = frozenset(private_services)  # never on the status page (synthetic test)
 
     # --- reads -------------------------------------------------------------------------------
 
@@ -162,6 +170,20 @@ class DynamoIncidentStore:
         items = self._query(f"SERVICE#{service}", f"CHANGE#{since.isoformat()}", between="CHANGE#~")
         return [Change.model_validate_json(item["doc"]["S"]) for item in items]
 
+    def status_page_history(self, since: datetime) -> list[PublicIncident]:
+        """Public incidents open now or resolved since `since`, oldest first (one Query).
+
+        The filter is on the resolve time, not the key's open time: an incident opened before
+        `since` and still open (or resolved after it) belongs on the page.
+        """
+        items = self._query(
+            STATUS_PAGE_PK,
+            "INCIDENT#",
+            FilterExpression="attribute_not_exists(resolved_at) OR resolved_at >= :since",
+            ExpressionAttributeValues={":since": _s(since.isoformat())},
+        )
+        return [PublicIncident.model_validate_json(item["doc"]["S"]) for item in items]
+
     # --- the one write path --------------------------------------------------------------------
 
     def commit(
@@ -180,6 +202,7 @@ class DynamoIncidentStore:
             items.append(self._put_incident(stored, expected=None if decision.created else incident.version))
             items.extend(self._timeline_puts(stored, decision.timeline))
             items.extend(self._pointer_writes(stored, decision))
+            items.append(self._status_page_write(stored))
         if decision.record_change and signal is not None:
             items.append(self._put_change(signal, stored.service if stored else None))
         if items:
@@ -301,6 +324,22 @@ class DynamoIncidentStore:
             ]
         return []
 
+    def _status_page_write(self, incident: Incident) -> dict[str, Any]:
+        """Its public view, or its removal once it is not public (a no-op when it never was).
+
+        Written with every commit: an unchanged view is an unchanged item, and DynamoDB Streams
+        records nothing for a write that changes nothing, so the page is rebuilt only on a change.
+        """
+        key = {"pk": _s(STATUS_PAGE_PK), "sk": _s(f"INCIDENT#{incident.opened_at.isoformat()}#{incident.id}")}
+        view = public_view(incident, private_services=self._private_services)
+        if view is None:
+            return {"Delete": {"TableName": self._table, "Key": key}}
+        item = {**key, "doc": _s(view.model_dump_json())}
+        if view.resolved_at is not None:
+            item["resolved_at"] = _s(view.resolved_at.isoformat())
+            item["expires_at"] = _ttl(view.resolved_at + STATUS_PAGE_TTL)
+        return {"Put": {"TableName": self._table, "Item": item}}
+
     def _put_change(self, signal: Signal, service: str | None) -> dict[str, Any]:
         change = Change(
             source=signal.source.value,
@@ -338,9 +377,9 @@ class DynamoIncidentStore:
         item: dict[str, Any] | None = response.get("Item")
         return item
 
-    def _query(self, pk: str, prefix: str, between: str | None = None) -> list[dict[str, Any]]:
+    def _query(self, pk: str, prefix: str, between: str | None = None, **extra: Any) -> list[dict[str, Any]]:
         condition = "pk = :pk AND begins_with(sk, :prefix)"
-        values = {":pk": _s(pk), ":prefix": _s(prefix)}
+        values = {":pk": _s(pk), ":prefix": _s(prefix), **extra.pop("ExpressionAttributeValues", {})}
         if between:
             condition = "pk = :pk AND sk BETWEEN :prefix AND :end"
             values[":end"] = _s(between)
@@ -350,6 +389,7 @@ class DynamoIncidentStore:
             "KeyConditionExpression": condition,
             "ExpressionAttributeValues": values,
             "ConsistentRead": True,
+            **extra,
         }
         while True:
             page = self._db.query(**kwargs)

@@ -150,7 +150,7 @@ def _log_group_findings(stack: Stack, log_groups: list[str]) -> list[Finding]:
     ]
 
 
-def _construct(stack: Stack, path: str) -> IConstruct:
+def _construct(stack: IConstruct, path: str) -> IConstruct:
     node: IConstruct = stack
     for part in path.split("/"):
         child = node.node.try_find_child(part)
@@ -166,4 +166,36 @@ def acknowledge_findings(stack: Stack, log_groups: list[str]) -> list[Finding]:
         Validations.of(_construct(stack, finding.path)).acknowledge(
             Acknowledgment(id=finding.rule, reason=finding.reason)
         )
+    return findings
+
+
+# The status page site (infra/constructs/status_page.py), paths under the construct itself.
+STATUS_PAGE_FINDINGS = (
+    Finding("Bucket", "AwsSolutions-S1",
+            "Holds only the two public status page files, written by the status page function alone and read "
+            "by the distribution alone (OAC); every object is rebuilt from the incident table, which is the "
+            "record. CloudTrail data events are the audit trail if needed"),
+    Finding("Distribution", "AwsSolutions-CFR1",
+            "A public status page: customers must read it from wherever they are, above all during an outage"),
+    Finding("Distribution", "AwsSolutions-CFR2",
+            "Static, cached, GET/HEAD only, no forms, cookies or query strings in the cache key (a visitor cannot "
+            "bust the cache to reach the origin); Shield Standard covers it. A web ACL would cost more than the "
+            "page and protect nothing it serves"),
+    Finding("Distribution", "AwsSolutions-CFR3",
+            "Access logs would hold visitors' IP addresses (personal data) with no use for them: the page is the "
+            "same public file for everyone; CloudFront's default metrics show requests and error rates"),
+)  # fmt: skip
+DEFAULT_DOMAIN_FINDINGS = (
+    Finding("Distribution", "AwsSolutions-CFR4",
+            "Served on the default *.cloudfront.net name, where CloudFront fixes the viewer policy at TLSv1 and "
+            "it cannot be raised; pass domain_names and an ACM certificate to get TLSv1.2_2021"),
+)  # fmt: skip
+
+
+def acknowledge_status_page(site: IConstruct, *, custom_domain: bool) -> list[Finding]:
+    """Called by the site's construct: its findings hold wherever a stack places it."""
+    findings = list(STATUS_PAGE_FINDINGS) + ([] if custom_domain else list(DEFAULT_DOMAIN_FINDINGS))
+    for finding in findings:
+        acknowledgment = Acknowledgment(id=finding.rule, reason=finding.reason)
+        Validations.of(_construct(site, finding.path)).acknowledge(acknowledgment)
     return findings

@@ -40,6 +40,7 @@ STACK_ID = "RunbookResponder"  # the CLI's stack id: `cdk deploy RunbookResponde
 INTAKE_HANDLER = "functions.handlers.alarm_intake.handler"
 ESCALATION_STEP_HANDLER = "functions.handlers.escalation_step.handler"
 ACTIONS_HANDLER = "functions.handlers.actions.handler"
+STATUS_PAGE_HANDLER = "functions.handlers.status_page.handler"
 
 # The intake's own metrics (functions/observability.py): namespace, service dimension, and the
 # count of incidents opened (`Intake_<result>`, functions/handlers/alarm_intake.py).
