@@ -24,10 +24,13 @@ from functions.settings import SettingsError, settings
 from functions.triage import Responder
 
 if TYPE_CHECKING:
+    from functions.channel.keeper import ChannelKeeper
     from functions.declared.submit import IntakeSubmitter
     from functions.escalation.actions import Actions
     from functions.escalation.resolution import Closer
     from functions.escalation.step import EscalationRunner
+    from functions.notifications.graph import GraphMaker
+    from functions.roster.source import RosterSource
     from functions.status_page.publisher import StatusPagePublisher
 
 
@@ -68,7 +71,42 @@ def messenger() -> IncidentMessenger:
     config = settings()
     webhook = SecretReader(clients(), config.SLACK_WEBHOOK_SECRET_ID, config.SLACK_WEBHOOK_PARAMETER)
     notifier = Notifier(config, SnsChannel(clients().sns), SlackChannel(webhook))
-    return IncidentMessenger(store(), notifier, _links)
+    return IncidentMessenger(store(), notifier, _links, channel_keeper(), _graph_link)
+
+
+def _graph_link(incident: Incident) -> str | None:
+    """A fresh presigned URL each time (a URL dies with the credentials that signed it)."""
+    return graphs().url_for(incident.graph_key) if incident.graph_key else None
+
+
+@cache
+def graphs() -> GraphMaker:
+    from functions.notifications.graph import GraphMaker
+
+    return GraphMaker(clients().cloudwatch, clients().s3, settings().POSTMORTEM_BUCKET)
+
+
+@cache
+def channel_keeper() -> ChannelKeeper:
+    from functions.channel.incident_channel import IncidentChannels
+    from functions.channel.keeper import ChannelKeeper
+    from functions.channel.slack_api import SlackWebApi, bot_token
+
+    config = settings()
+    token = bot_token(SecretReader(clients(), config.SLACK_BOT_TOKEN_SECRET_ID, raw=True))
+    return ChannelKeeper(IncidentChannels(SlackWebApi(token, config.SLACK_API_URL)), store())
+
+
+@cache
+def roster() -> RosterSource:
+    from functions.roster.source import RosterSource
+
+    name = settings().ROSTER_PARAMETER
+    if not name:
+        return RosterSource(None)
+    from functions.roster.load import load_roster
+
+    return RosterSource(lambda: load_roster(clients().ssm, name))
 
 
 @cache
@@ -81,7 +119,13 @@ def closer() -> Closer:
     from functions.escalation.postmortem import PostmortemWriter
     from functions.escalation.resolution import Closer
 
-    return Closer(store(), messenger(), escalator(), PostmortemWriter(clients().s3, settings().POSTMORTEM_BUCKET))
+    return Closer(
+        store(),
+        messenger(),
+        escalator(),
+        PostmortemWriter(clients().s3, settings().POSTMORTEM_BUCKET),
+        channel_keeper(),
+    )
 
 
 @cache
@@ -93,6 +137,9 @@ def responder() -> Responder:
         escalator=escalator(),
         diagnose=Diagnoser(clients(), settings().DIAGNOSTICS_BUDGET_SECONDS),
         prepare=_read_channel_secrets,
+        channels=channel_keeper(),
+        graphs=graphs(),
+        roster=roster(),
     )
 
 
@@ -102,6 +149,8 @@ def _read_channel_secrets() -> None:
         messenger().prepare()
         if signer() is not None:
             signer_secret()
+        roster().roster()
+        channel_keeper().prepare()
     except Exception:
         logger.warning("could not read a channel secret ahead of the first message", exc_info=True)
 
@@ -121,6 +170,8 @@ def escalation_runner() -> EscalationRunner:
         synthetic,
         alarm_states=AlarmStates(clients().cloudwatch),
         service=config.service,
+        roster=roster(),
+        channels=channel_keeper(),
     )
 
 
@@ -166,6 +217,9 @@ def reset() -> None:
     for cached in (
         status_page_publisher,
         responder,
+        roster,
+        channel_keeper,
+        graphs,
         escalation_runner,
         actions,
         slack_signing_secret,

@@ -112,6 +112,7 @@ class Incident(BaseModel):
     origin: IncidentOrigin = IncidentOrigin.ALARM
     declared_by: str | None = None
     public: bool = False  # on the status page (D12): from the policy at open, a person may change it
+    public_set_by: str | None = None  # who chose it; the policy no longer decides once a person has
     public_updates: list[PublicUpdate] = []
     channel: IncidentChannel | None = None
     maintenance: MaintenanceHold | None = None

@@ -28,6 +28,7 @@ from functions.maintenance.window import MaintenanceWindow
 from functions.policy import RUNBOOK, AlarmRule, Level, Runbook, Scenario
 from functions.scenarios import Action, Classification
 from functions.services import ServiceConfig
+from functions.status_page.public import public_by_policy, public_update
 
 
 class Notify(StrEnum):
@@ -97,7 +98,7 @@ def _decide(
             return _open(signal, classification, service, now, runbook, window)
         return Decision()
     if classification.action is Action.OPEN:
-        return _alarm_fires(current, signal, classification, now)
+        return _alarm_fires(current, signal, classification, service, now)
     if classification.action is Action.RESOLVE:
         return _alarm_clears(current, signal, classification, now)
     return _note(current, signal, now, "insufficient-data", f"{signal.name} has INSUFFICIENT_DATA (D10)")
@@ -132,6 +133,7 @@ def _open(
         maintenance=hold,
     )
     incident.public = _public(incident, scenario, service, runbook)
+    _tell_public(incident, now)
     text = (
         f"Incident opened at {classification.severity.value} ({scenario.title}) by {signal.name}: "
         f"{classification.basis}"
@@ -166,8 +168,18 @@ def _public(
         return False
     if chosen is not None:
         return chosen
-    policy = runbook.severity(incident.severity).public and scenario.public_by_default
-    return policy and not held(incident, runbook)
+    if incident.public_set_by is not None:
+        return incident.public
+    return public_by_policy(scenario.name, incident.severity, service, runbook) and not held(incident, runbook)
+
+
+def _tell_public(incident: Incident, now: datetime, text: str | None = None) -> None:
+    """Status page history (D12): an entry per public status change, only while the incident is public."""
+    if not incident.public:
+        return
+    last = incident.public_updates[-1] if incident.public_updates else None
+    if last is None or last.status is not incident.status or text:
+        incident.public_updates.append(public_update(incident, incident.status, now, text))
 
 
 def _member(signal: Signal, classification: Classification, runbook: Runbook = RUNBOOK) -> dict[str, MemberAlarm]:
@@ -201,7 +213,9 @@ def _with_rule(metric: AlarmMetric | None, rule: AlarmRule | None) -> AlarmMetri
     return metric.model_copy(update=update)
 
 
-def _alarm_fires(current: Incident, signal: Signal, classification: Classification, now: datetime) -> Decision:
+def _alarm_fires(
+    current: Incident, signal: Signal, classification: Classification, service: ServiceConfig, now: datetime
+) -> Decision:
     assert classification.severity is not None and classification.scenario is not None
     member = current.alarms.get(signal.name)
     if member and member.since >= signal.occurred_at:
@@ -216,6 +230,7 @@ def _alarm_fires(current: Incident, signal: Signal, classification: Classificati
         incident.status = IncidentStatus.INVESTIGATING
         incident.monitoring_since = None
         incident.flap_count += 1
+        _tell_public(incident, now)
         timeline.append(_entry(now, "flapping", f"{signal.name} fired again while monitoring; held on this incident"))
         escalate = Escalate.RESCHEDULE
     elif member is None:
@@ -223,6 +238,8 @@ def _alarm_fires(current: Incident, signal: Signal, classification: Classificati
     if classification.severity.outranks(incident.severity):
         was_held = held(incident)
         timeline.append(_upgrade(incident, signal.name, classification, now))
+        incident.public = _public(incident, RUNBOOK.scenario(incident.scenario), service, RUNBOOK)
+        _tell_public(incident, now)
         if was_held and not held(incident):
             timeline.append(_entry(now, "maintenance", _hold_text(incident, RUNBOOK)))
         if not held(incident):  # announced once: a held incident stays quiet until it pages (D14)
@@ -262,6 +279,7 @@ def _alarm_clears(current: Incident, signal: Signal, classification: Classificat
         return Decision(incident=incident, timeline=timeline)
     incident.status = IncidentStatus.MONITORING
     incident.monitoring_since = now
+    _tell_public(incident, now)
     if _flapping(incident, now):
         # ALARM/OK/ALARM within the window: hold it on the incident quietly instead of announcing
         # every swing (the first Monitoring update already told people; the timeline keeps count).
@@ -326,6 +344,7 @@ def resolve(
     incident.root_cause = root_cause or incident.root_cause
     incident.resolution = resolution or incident.resolution
     incident.actions_taken.append(f"Resolved by {by} via {channel}")
+    _tell_public(incident, now)
     entry = TimelineEntry(at=now, kind="resolved", text=f"Resolved by {by} via {channel}", actor=by, channel=channel)
     return Decision(
         incident=incident,
@@ -362,6 +381,8 @@ class StatusUpdate(BaseModel):
     eta: str | None = Field(default=None, max_length=200)
     actions: list[str] = Field(default=[], max_length=20)
     note: str | None = Field(default=None, max_length=2000)
+    public: bool | None = None  # put it on the status page, or take it off (D12)
+    public_message: str | None = Field(default=None, max_length=500)  # what visitors read; never the note
 
 
 def post_update(
@@ -382,6 +403,10 @@ def post_update(
     incident.extra["eta"] = update.eta or incident.extra.get("eta")
     incident.actions_taken.extend(update.actions)
     incident.updated_at = now
+    if update.public is not None:
+        incident.public = update.public
+        incident.public_set_by = by
+    _tell_public(incident, now, update.public_message)
     promise_next_update(incident, now, runbook)
     text = f"Status update by {by} via {channel}: {incident.status.value}" + (
         f" — {update.note}" if update.note else ""
@@ -422,6 +447,9 @@ def declare(declaration: Declaration, service: ServiceConfig, now: datetime, run
         declared_by=declaration.by,
     )
     incident.public = _public(incident, scenario, service, runbook, declaration.public)
+    if declaration.public is not None:
+        incident.public_set_by = declaration.by
+    _tell_public(incident, now)
     entry = TimelineEntry(
         at=now,
         kind="declared",
@@ -472,6 +500,7 @@ def end_maintenance(
     incident.status = IncidentStatus.INVESTIGATING
     incident.monitoring_since = None
     incident.public = _public(incident, runbook.scenario(incident.scenario), service, runbook)
+    _tell_public(incident, now)
     incident.actions_taken.append(text)
     promise_next_update(incident, now, runbook)
     return Decision(incident=incident, timeline=[_entry(now, "maintenance", text)], notify=[Notify.UPDATE])

@@ -11,3 +11,5 @@ metrics = Metrics(namespace="RunbookResponder", service="runbook-responder")
 # Metric names other code alarms on (infra/constructs/self_monitoring.py reads these).
 SYNTHETIC_OPENED_METRIC = "SyntheticTestOpened"
 SYNTHETIC_PAGED_METRIC = "SyntheticTestPaged"
+ROSTER_INVALID_METRIC = "RosterInvalid"
+INCIDENT_CHANNEL_FAILED_METRIC = "IncidentChannelFailed"

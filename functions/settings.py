@@ -43,6 +43,9 @@ class Settings(BaseModel):
     INTAKE_FUNCTION_NAME: str = ""  # the actions API hands declarations and windows to the intake
     API_SIGNING_SECRET_ID: str = ""  # signed POST /incidents and /maintenance (responder declare, scripts)
     STATUS_PAGE_BUCKET: str = ""  # the status page function's only target (index.html, status.json)
+    SLACK_BOT_TOKEN_SECRET_ID: str = ""  # the incident channels' Slack app bot token (xoxb-...)
+    SLACK_API_URL: str = "https://slack.com/api/"
+    ROSTER_PARAMETER: str = ""  # the SSM parameter holding the on-call roster (D15)
 
     def service_names(self) -> list[str]:
         return [service.name for service in self.SERVICES]

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -34,8 +34,14 @@ from functions.lifecycle import Decision, Escalate, Notify, decide, declare, mov
 from functions.maintenance.window import MaintenanceWindow, WindowEnd, active, ended, merged
 from functions.notifications.sender import IncidentMessenger
 from functions.observability import logger
+from functions.policy import Level
 from functions.scenarios import Action, Classification, classify
 from functions.settings import Settings
+
+if TYPE_CHECKING:
+    from functions.channel.keeper import ChannelKeeper
+    from functions.notifications.graph import Graph, GraphMaker
+    from functions.roster.source import RosterSource
 
 
 class Result(StrEnum):
@@ -68,6 +74,9 @@ class Responder:
         escalator: Escalator,
         diagnose: Diagnoser,
         prepare: Callable[[], None] = lambda: None,
+        channels: ChannelKeeper | None = None,
+        graphs: GraphMaker | None = None,
+        roster: RosterSource | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -75,6 +84,9 @@ class Responder:
         self.escalator = escalator
         self.diagnose = diagnose
         self.prepare = prepare
+        self.channels = channels
+        self.graphs = graphs
+        self.roster = roster
 
     def handle_event(self, event: Any) -> list[Outcome]:
         return [self._handle_record(record) for record in parse_event(event)]
@@ -192,23 +204,44 @@ class Responder:
             self.follow_up(stored, decision, previous_execution=before.escalation_execution)
 
     def first_response(self, incident: Incident) -> Incident:
-        """Diagnose, notify, start the clock; each step skips itself if done before.
+        """Diagnose, notify, start the clock, open the channel; each step skips itself if done before.
 
-        The channels' secrets are read while the checks run (they are needed right after), and
-        each write starts from the copy just written instead of reading it back: the first
-        response's wall time is its longest chain of dependent calls, not their sum.
+        While the checks run, the channels' secrets and the roster are read and the alarm's graph is
+        drawn; each write starts from the copy just written instead of reading it back. Then the
+        Initial Notification, the escalation clock and the incident channel go out side by side:
+        the channel (Slack) never holds up the notification or the first page.
         """
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="first-response") as pool:
+        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="first-response") as pool:
             prepared = pool.submit(self.prepare)
+            drawn = pool.submit(self._draw, incident)
             if not incident.findings:
-                findings, change = self.diagnose(incident, self.settings.service(incident.service))
-                incident = self.update(incident.id, record_diagnosis(findings, change), known=incident)
+                findings, reclassification = self.diagnose(incident, self.settings.service(incident.service))
+                graph = drawn.result()
+                record = _with_graph(record_diagnosis(findings, reclassification), graph.key if graph else None)
+                incident = self.update(incident.id, record, known=incident)
+            graph = drawn.result()
             prepared.result()
-            # The notification and the escalation clock do not wait for each other.
             notified = pool.submit(self.messenger.send, incident, Notify.INITIAL)
+            opened = pool.submit(self._open_channel, incident, graph)
             started = self.escalator.start(incident)
             notified.result()
+            opened.result()
         return self.update(incident.id, _mark_first_response_done(started.escalation_execution), known=started)
+
+    def _draw(self, incident: Incident) -> Graph | None:
+        if self.graphs is None or incident.graph_key:
+            return None
+        return self.graphs.render(incident)
+
+    def _open_channel(self, incident: Incident, graph: Graph | None) -> None:
+        """The channel the Initial Notification names, with L1's person in it and the graph posted."""
+        if self.channels is None or not self.channels.wanted(incident):
+            return
+        holder = self.roster.holder(Level.L1, clock.now()) if self.roster else None
+        people = [holder.slack] if holder and holder.slack else []
+        opened = self.channels.open(incident, people, self.messenger.render(incident, Notify.INITIAL))
+        if graph is not None:
+            self.channels.upload_graph(opened, graph.png, graph.alarm, graph.at)
 
     def follow_up(self, incident: Incident, decision: Decision, previous_execution: str | None) -> None:
         for kind in decision.notify:
@@ -228,6 +261,20 @@ def _must(incident: Incident | None) -> Incident:
     if incident is None:
         raise LookupError("incident vanished")
     return incident
+
+
+def _with_graph(change: ChangeFn, graph_key: str | None) -> ChangeFn:
+    """The diagnosis and the graph's key in one write."""
+
+    def apply(current: Incident, now: datetime) -> Decision:
+        decision = change(current, now)
+        if graph_key is None or current.graph_key:
+            return decision
+        incident = decision.incident or current.model_copy()
+        incident.graph_key = graph_key
+        return decision.model_copy(update={"incident": incident})
+
+    return apply
 
 
 def _mark_first_response_done(execution: str | None) -> Callable[[Incident, datetime], Decision]:

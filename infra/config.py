@@ -19,8 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from functions.policy import Level, Severity
-from functions.roster import Roster, dump_roster, error_line
-from functions.roster.model import problem
+from functions.roster.model import Roster, dump_roster, error_line, problem
 from functions.services import ServiceConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -187,6 +186,12 @@ class ResponderConfig(BaseModel):
 
     @model_validator(mode="after")
     def _one_roster_that_fits(self) -> ResponderConfig:
+        if self.roster is None and not self.roster_parameter:
+            raise problem(
+                "missing: nobody would be on call at L1..L4; add roster (people and a rotation per level) "
+                "or roster_parameter (an SSM parameter holding one)",
+                "roster",
+            )
         if self.roster is not None and self.roster_parameter:
             raise problem(
                 "give either roster (the stack writes it to SSM) or roster_parameter (one you keep), not both",
@@ -222,7 +227,7 @@ class ResponderConfig(BaseModel):
 
     def roster_warnings(self) -> list[str]:
         if self.roster is None:
-            return [] if self.roster_parameter else ["no roster: pages will name nobody; add \"roster\" to the config"]
+            return []
         fictional = self.roster.fictional_people()
         if not fictional:
             return []

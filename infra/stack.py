@@ -19,8 +19,10 @@ from infra.constructs.incident_table import IncidentTable
 from infra.constructs.info_signals import InfoSignals
 from infra.constructs.postmortem_bucket import PostmortemBucket
 from infra.constructs.queues import DeadLetterQueues
+from infra.constructs.roster import RosterParameter
 from infra.constructs.secrets import ResponderSecrets
 from infra.constructs.self_monitoring import SelfMonitoring
+from infra.constructs.status_page import StatusPageSite
 from infra.constructs.topics import Topics
 from infra.nag import acknowledge_findings
 from infra.names import STACK_ID  # noqa: F401  (the CLI's stack id, re-exported)
@@ -41,6 +43,8 @@ class RunbookResponderStack(Stack):
         queues = DeadLetterQueues(self, "DeadLetters")
         secrets = ResponderSecrets(self, "Secrets")
         bucket = PostmortemBucket(self, "Postmortems", key=key, retain=config.deletion_protection).bucket
+        roster = RosterParameter(self, "Roster", roster=config.roster, parameter_name=config.roster_parameter)
+        status_page = StatusPageSite(self, "StatusPage", retain=config.deletion_protection)
 
         functions = ResponderFunctions(
             self,
@@ -52,10 +56,13 @@ class RunbookResponderStack(Stack):
             action_signing=secrets.action_signing,
             slack_signing=secrets.slack_signing,
             api_signing=secrets.api_signing,
+            slack_bot_token=secrets.slack_bot_token,
+            roster=roster.parameter,
             postmortems=bucket,
             intake_failures=queues.intake_failures,
         )
         functions.subscribe_intake(topics.intake, queues.delivery_failures)
+        functions.add_status_page(table, status_page, queues.delivery_failures)
 
         escalation = EscalationStateMachine(
             self,
@@ -119,6 +126,9 @@ class RunbookResponderStack(Stack):
             "ActionSigningSecretArn": secrets.action_signing.secret_arn,
             "SlackSigningSecretArn": secrets.slack_signing.secret_arn,
             "ApiSigningSecretArn": secrets.api_signing.secret_arn,
+            "SlackBotTokenSecretArn": secrets.slack_bot_token.secret_arn,
+            "RosterParameterName": roster.parameter.parameter_name,
+            "StatusPageUrl": status_page.url,
             "PostmortemBucketName": bucket.bucket_name,
             "IntakeFailuresQueueUrl": queues.intake_failures.queue_url,
             "DeliveryFailuresQueueUrl": queues.delivery_failures.queue_url,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -24,6 +24,7 @@ class LambdaBridge:
     def __init__(self) -> None:
         self.handlers: dict[str, str] = {}
         self.invocations: list[str] = []
+        self.after_each: list[Callable[[], None]] = []  # what AWS does after a function ran (streams)
 
     def register(self, function_name: str, handler_path: str) -> None:
         self.handlers[function_name] = handler_path
@@ -39,6 +40,9 @@ class LambdaBridge:
         except Exception as error:  # the Lambda runtime reports it as a function error, so do we
             response_headers["x-amz-function-error"] = "Unhandled"
             return json.dumps({"errorType": type(error).__name__, "errorMessage": str(error)}).encode()
+        finally:
+            for hook in self.after_each:
+                hook()
         return json.dumps(result, default=str).encode()
 
 

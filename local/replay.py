@@ -10,7 +10,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +28,11 @@ from local.humans import call_actions_api, click, signed_headers
 from local.lambda_context import FakeLambdaContext
 from local.report import ReplayReport
 from local.seed_health import stop_health_servers
+from local.slack_api import LOCAL_BOT_USER, LocalChannel
+from local.status_watch import StatusPageWatcher
 from local.stepfunctions import ExecutionDriver, VirtualScheduler, install_escalation, virtual_waits
 from local.virtual_clock import VirtualClock
-from local.world import API_SIGNING_SECRET, TABLE, LocalWorld, environment, local_world
+from local.world import API_SIGNING_SECRET, STATUS_PAGE_BUCKET, TABLE, LocalWorld, environment, local_world
 
 DEFAULT_UNTIL = timedelta(hours=24)
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
@@ -132,6 +134,8 @@ def replay(events: list[tuple[Path, Any]], script: ReplayScript) -> ReplayReport
     scheduler = VirtualScheduler(clock)
     with clock.installed(), local_world() as world, virtual_waits(scheduler):
         arn = install_escalation(world.clients, template, TABLE, world.topics, world.bridge)
+        page = StatusPageWatcher(world.clients.dynamodb, world.clients.s3, TABLE, STATUS_PAGE_BUCKET)
+        world.bridge.after_each.append(page)
         with environment({"ESCALATION_STATE_MACHINE_ARN": arn}):
             container.reset()
             driver = ExecutionDriver(world.clients.stepfunctions, arn, scheduler)
@@ -140,8 +144,10 @@ def replay(events: list[tuple[Path, Any]], script: ReplayScript) -> ReplayReport
                 for happening in plan(checked, script, start):
                     driver.run_until(happening.at)
                     _happen(happening, world, report)
+                    page()  # what the happening's own handler call wrote
                 driver.run_until(start + script.until)
                 _collect(world, report)
+                report.status_page = page.versions
             finally:
                 driver.stop_all()
                 stop_health_servers()
@@ -234,3 +240,18 @@ def _collect(world: LocalWorld, report: ReplayReport) -> None:
     report.timelines = {incident_id: store.timeline(incident_id) for incident_id in ids}
     report.notifications = world.delivered()
     report.postmortems = {i.id: world.postmortem(i.postmortem_key) for i in report.incidents if i.postmortem_key}
+    report.channels = [_channel_json(world, channel, report) for channel in world.slack_api.channels.values()]
+
+
+def _channel_json(world: LocalWorld, channel: LocalChannel, report: ReplayReport) -> dict[str, Any]:
+    creates = world.slack_api.calls_to("conversations.create")
+    return {
+        "name": "#" + channel.name,
+        "created": sum(1 for call in creates if call.error is None and call.params.get("name") == channel.name),
+        "created_at_s": report.at_s(datetime.fromtimestamp(channel.created, UTC)),
+        "topic": channel.topic,
+        "members": [member for member in channel.members if member != LOCAL_BOT_USER],
+        "messages": len(channel.messages),
+        "files": [file.filename for file in channel.files],
+        "archived": channel.is_archived,
+    }

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from functions.incident import Incident, TimelineEntry
+from local.status_watch import PageVersion
 from local.world import Delivered
 
 
@@ -23,6 +24,8 @@ class ReplayReport:
     results: list[dict[str, Any]] = field(default_factory=list)
     actions: list[dict[str, Any]] = field(default_factory=list)
     postmortems: dict[str, str] = field(default_factory=dict)
+    channels: list[dict[str, Any]] = field(default_factory=list)  # the incident channels as Slack holds them
+    status_page: list[PageVersion] = field(default_factory=list)  # each version a visitor could have seen
 
     def at_s(self, moment: datetime | None) -> float | None:
         return round((moment - self.start).total_seconds(), 3) if moment else None
@@ -59,6 +62,11 @@ class ReplayReport:
             "results": self.results,
             "actions": self.actions,
             "postmortems": self.postmortems,
+            "channels": self.channels,
+            "status_page": [
+                {"at_s": self.at_s(v.at), "state": v.state, "services": v.services, "incidents": v.incidents}
+                for v in self.status_page
+            ],
         }
 
 

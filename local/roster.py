@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from functions import clock
-from functions.roster import OnCall, Roster, RosterError, load_roster, on_call_table, parse_roster
+from functions.roster.load import RosterError, load_roster, parse_roster
+from functions.roster.model import Roster
+from functions.roster.schedule import OnCall, on_call_table
 from infra.config import DEFAULT_CONFIG_FILE, ConfigError, load_config
 from local.errors import InputError
 
@@ -89,10 +91,8 @@ def _from_config(path: Path) -> Roster:
         raise InputError(str(error)) from None
     if config.roster is not None:
         return config.roster
-    if config.roster_parameter:
-        name = config.roster_parameter
-        raise InputError(f"{path}: the roster is kept in SSM parameter {name}; run with --parameter {name}")
-    raise InputError(f'{path}: no roster; add a "roster" object (see README, On-call roster)')
+    name = config.roster_parameter  # the config refuses one with neither
+    raise InputError(f"{path}: the roster is kept in SSM parameter {name}; run with --parameter {name}")
 
 
 def roster_report(roster: Roster, table: tuple[OnCall, ...], at: datetime, source: str) -> dict[str, Any]:

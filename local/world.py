@@ -22,7 +22,7 @@ from typing import Any
 from moto import mock_aws
 from pydantic import BaseModel
 
-from functions import container
+from functions import clock, container
 from functions.aws import AwsClients
 from functions.incident_store import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE
 from functions.policy import Level, Severity
@@ -30,6 +30,7 @@ from functions.services import DEFAULT_SERVICES, ServiceConfig
 from local.lambda_bridge import LambdaBridge, bridged_lambda
 from local.metric_image import metric_widget_images
 from local.moto_fidelity import atomic_dynamodb_writes
+from local.slack_api import LocalSlackApi
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -39,6 +40,9 @@ SIGNING_SECRET = "runbook-responder/action-signing-key"
 POSTMORTEM_BUCKET = "runbook-responder-postmortems"
 SLACK_SIGNING_SECRET = "runbook-responder/slack-signing-secret"
 API_SIGNING_SECRET = "runbook-responder/api-signing-key"
+SLACK_BOT_TOKEN_SECRET = "runbook-responder/slack-bot-token"
+ROSTER_PARAMETER = "/runbook-responder/roster"
+STATUS_PAGE_BUCKET = "runbook-responder-status-page"
 INTAKE_FUNCTION = "runbook-responder-intake"
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -126,10 +130,16 @@ class LocalWorld:
     """Handles to what was created; `env` is what the handlers read."""
 
     def __init__(
-        self, clients: AwsClients, slack: SlackCapture, services: tuple[ServiceConfig, ...], bridge: LambdaBridge
+        self,
+        clients: AwsClients,
+        slack: SlackCapture,
+        services: tuple[ServiceConfig, ...],
+        bridge: LambdaBridge,
+        slack_api: LocalSlackApi,
     ) -> None:
         self.clients = clients
         self.slack = slack
+        self.slack_api = slack_api
         self.services = services
         self.bridge = bridge
         self.topics: dict[str, str] = {}
@@ -149,7 +159,10 @@ class LocalWorld:
         sm.create_secret(Name=SIGNING_SECRET, SecretString=os.urandom(32).hex())
         sm.create_secret(Name=SLACK_SIGNING_SECRET, SecretString=os.urandom(16).hex())
         sm.create_secret(Name=API_SIGNING_SECRET, SecretString=os.urandom(32).hex())
+        sm.create_secret(Name=SLACK_BOT_TOKEN_SECRET, SecretString=self.slack_api.token)
         self._create_intake_function()
+        self._put_roster()
+        self.clients.s3.create_bucket(Bucket=STATUS_PAGE_BUCKET)
         dlq = self.clients.sqs.create_queue(QueueName="runbook-responder-intake-dlq")["QueueUrl"]
         self.clients.s3.create_bucket(Bucket=POSTMORTEM_BUCKET)
         self.queues["dlq"] = dlq
@@ -167,6 +180,10 @@ class LocalWorld:
             "OPS_TOPIC_ARN": self.topics["ops"],
             "API_SIGNING_SECRET_ID": API_SIGNING_SECRET,
             "INTAKE_FUNCTION_NAME": INTAKE_FUNCTION,
+            "SLACK_BOT_TOKEN_SECRET_ID": SLACK_BOT_TOKEN_SECRET,
+            "SLACK_API_URL": self.slack_api.url,
+            "ROSTER_PARAMETER": ROSTER_PARAMETER,
+            "STATUS_PAGE_BUCKET": STATUS_PAGE_BUCKET,
             "POWERTOOLS_METRICS_NAMESPACE": "RunbookResponder",
             "POWERTOOLS_SERVICE_NAME": "runbook-responder",
             "POWERTOOLS_DEV": "false",
@@ -187,6 +204,15 @@ class LocalWorld:
         )
         self.bridge.register(INTAKE_FUNCTION, INTAKE_HANDLER)
 
+    def _put_roster(self) -> None:
+        """The roster of responder.config.json, where the stack puts it (an SSM parameter)."""
+        from functions.roster.model import dump_roster
+        from infra.config import load_config
+
+        roster = load_config({}).roster
+        if roster is not None:
+            self.clients.ssm.put_parameter(Name=ROSTER_PARAMETER, Value=dump_roster(roster), Type="String")
+
     def _create_table(self) -> None:
         db = self.clients.dynamodb
         db.create_table(
@@ -200,6 +226,7 @@ class LocalWorld:
                 {"AttributeName": SORT_KEY, "AttributeType": "S"},
             ],
             BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},  # the status page
         )
         db.update_time_to_live(
             TableName=TABLE, TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE}
@@ -276,9 +303,10 @@ def local_world(services: tuple[ServiceConfig, ...] = DEFAULT_SERVICES) -> Itera
         atomic_dynamodb_writes(),
         metric_widget_images(),  # the first response's metric graph
         SlackCapture() as slack,
+        LocalSlackApi(now=lambda: clock.now().timestamp()) as slack_api,
     ):
         bridge = LambdaBridge()
-        world = LocalWorld(AwsClients(), slack, services, bridge)
+        world = LocalWorld(AwsClients(), slack, services, bridge, slack_api)
         world.create()
         with environment(world.env), bridged_lambda(bridge):
             container.reset()

@@ -7,6 +7,7 @@ execution stopped; for P0/P1 a post-mortem draft written and its review schedule
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 from functions.escalation.executions import Escalator
 from functions.escalation.postmortem import PostmortemWriter, postmortem_key, review_time
@@ -17,14 +18,24 @@ from functions.notifications.render import resolution_message
 from functions.notifications.sender import IncidentMessenger
 
 
+class ChannelArchiver(Protocol):
+    def archive(self, incident: Incident) -> None: ...
+
+
 class Closer:
     def __init__(
-        self, store: IncidentStore, messenger: IncidentMessenger, escalator: Escalator, postmortems: PostmortemWriter
+        self,
+        store: IncidentStore,
+        messenger: IncidentMessenger,
+        escalator: Escalator,
+        postmortems: PostmortemWriter,
+        channel: ChannelArchiver | None = None,
     ) -> None:
         self._store = store
         self._messenger = messenger
         self._escalator = escalator
         self._postmortems = postmortems
+        self._channel = channel
 
     def resolve(
         self,
@@ -54,4 +65,6 @@ class Closer:
         link = self._postmortems.write(stored, self._store.timeline(stored.id))
         self._messenger.send_message(stored, resolution_message(stored, link), "resolution")
         self._escalator.stop_execution(stored.escalation_execution, "incident resolved")
+        if self._channel is not None:
+            self._channel.archive(stored)  # after the resolution is posted in it
         return stored

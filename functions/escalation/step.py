@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel
@@ -25,6 +26,7 @@ from functions.notifications.render import (
     Message,
     confirm_message,
     exhausted_message,
+    initial_message,
     nudge_message,
     page_message,
     phrase,
@@ -33,7 +35,12 @@ from functions.notifications.render import (
 from functions.notifications.sender import IncidentMessenger
 from functions.observability import SYNTHETIC_PAGED_METRIC, metrics
 from functions.policy import RUNBOOK, Level, Runbook
+from functions.roster.holder import Holder
 from functions.services import ServiceConfig
+
+if TYPE_CHECKING:
+    from functions.channel.keeper import ChannelKeeper
+    from functions.roster.source import RosterSource
 
 
 class StepResult(BaseModel):
@@ -68,7 +75,11 @@ class EscalationRunner:
         runbook: Runbook = RUNBOOK,
         alarm_states: AlarmStateReader = lambda names: {},
         service: Callable[[str], ServiceConfig] = lambda name: ServiceConfig(name=name),
+        roster: RosterSource | None = None,
+        channels: ChannelKeeper | None = None,
     ) -> None:
+        self._roster = roster
+        self._channels = channels
         self._alarm_states = alarm_states
         self._service = service
         self._synthetic = synthetic_services
@@ -106,7 +117,10 @@ class EscalationRunner:
                 resolution=phrase("resolution_stabilised"),
             )
             return closed or self._reload(incident)
-        for message, key in self._messages(incident, step, now):
+        holder = self._roster.holder(_addressee(step), now) if self._roster else Holder(missing="not configured")
+        if step.kind is StepKind.PAGE:
+            incident = self._bring_into_channel(incident, holder)
+        for message, key in self._messages(incident, step, now, holder):
             self._messenger.send_message(incident, message, key)
         if step.kind is StepKind.PAGE and incident.service in self._synthetic:
             # the daily synthetic test reached a page: its absence for a day is alarmed (infra)
@@ -137,16 +151,26 @@ class EscalationRunner:
             self._messenger.send(stored, Notify.UPDATE)
         return stored
 
+    def _bring_into_channel(self, incident: Incident, holder: Holder) -> Incident:
+        """The paged person joins the incident's channel (opened now if a change made it wanted)."""
+        if self._channels is None:
+            return incident
+        people = [holder.slack] if holder.slack else []
+        if incident.channel is None:
+            return self._channels.open(incident, people, initial_message(incident))
+        return self._channels.invite(incident, people)
+
     def _reload(self, incident: Incident) -> Incident:
         return self._store.get(incident.id) or incident
 
-    def _messages(self, incident: Incident, step: Step, now: datetime) -> list[tuple[Message, str]]:
+    def _messages(self, incident: Incident, step: Step, now: datetime, holder: Holder) -> list[tuple[Message, str]]:
         level = step.level or Level.L1
         links = self._signer.links(incident.id, now, level) if self._signer else None
         if step.kind is StepKind.PAGE:
-            return [(page_message(incident, level, now, links), step.key)]
+            graph = self._messenger.graph_link(incident) if level is Level.L1 else None  # the first page
+            return [(page_message(incident, level, now, links, holder, graph), step.key)]
         if step.kind is StepKind.ACK_REMINDER:
-            return [(reminder_message(incident, level, now, links), step.key)]
+            return [(reminder_message(incident, level, now, links, holder), step.key)]
         if step.kind in (StepKind.EXHAUSTED, StepKind.EXHAUSTED_REMINDER):
             interval = timedelta(
                 seconds=self._runbook.level(Level.L4).escalation_seconds.get(incident.severity)
@@ -157,13 +181,23 @@ class EscalationRunner:
             limit = self._runbook.exhausted_reminder_limit
             reminder = step.kind is StepKind.EXHAUSTED_REMINDER
             return [
-                (exhausted_message(incident, lv, now, links, interval, limit, reminder), f"{step.key}-{lv.value}")
+                (
+                    exhausted_message(incident, lv, now, links, interval, limit, reminder, holder),
+                    f"{step.key}-{lv.value}",
+                )
                 for lv in told
             ]
         if step.kind is StepKind.UPDATE_NUDGE:
             update_link = self._signer.link(incident.id, "update", now, level) if self._signer else ""
-            return [(nudge_message(incident, level, now, update_link), step.key)]
-        return [(confirm_message(incident, level, now, links), step.key)]
+            return [(nudge_message(incident, level, now, update_link, holder), step.key)]
+        return [(confirm_message(incident, level, now, links, holder), step.key)]
+
+
+def _addressee(step: Step) -> Level:
+    """Whose name the step's message carries: its level's; L4's when the ladder is exhausted."""
+    if step.kind in (StepKind.EXHAUSTED, StepKind.EXHAUSTED_REMINDER):
+        return Level.L4
+    return step.level or Level.L1
 
 
 def _record(step: Step) -> Callable[[Incident, datetime], Decision]:

@@ -68,7 +68,9 @@ class SlackChannel:
         url = self._webhook_url()
         if not url:
             return False
-        body = json.dumps({"text": slack_markdown(message.text), "metadata": attributes}).encode()
+        mentions = " ".join(f"<@{user}>" for user in message.mentions)  # roster ids, validated at load
+        text = f"{mentions}\n{message.text}" if mentions else message.text
+        body = json.dumps({"text": slack_markdown(text), "metadata": attributes}).encode()
         for attempt in range(1, SLACK_ATTEMPTS + 1):
             try:
                 status = self._post(url, body, SLACK_TIMEOUT_SECONDS)

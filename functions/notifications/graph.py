@@ -7,7 +7,7 @@ A graph never blocks a page: no metric, no bucket or any API error is logged and
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -47,7 +47,8 @@ class Graph:
     key: str  # in the post-mortem bucket
     url: str  # presigned GET, valid `expires_seconds`
     alarm: str  # the alarm it shows
-    size: int  # PNG bytes
+    at: datetime  # the alarm's time, marked on the graph
+    png: bytes = field(repr=False)  # also uploaded to the incident channel
 
 
 def graphed_alarm(incident: Incident) -> MemberAlarm | None:
@@ -138,7 +139,7 @@ class GraphMaker:
                 exc_info=not isinstance(error, ClientError | BotoCoreError),
             )
             return None
-        return Graph(key=key, url=url, alarm=alarm.name, size=len(image))
+        return Graph(key=key, url=url, alarm=alarm.name, at=alarm.since, png=image)
 
     def _image(self, widget: dict[str, Any]) -> bytes:
         response = self._cloudwatch.get_metric_widget_image(

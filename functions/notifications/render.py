@@ -16,6 +16,7 @@ from functions.incident import Incident, IncidentStatus
 from functions.lifecycle import held
 from functions.notifications.escape import escape_text
 from functions.policy import RUNBOOK, Level, Runbook
+from functions.roster.holder import Holder
 
 TEMPLATES = Path(__file__).parent / "templates"
 VERDICT_ICONS = {"ok": "✅", "warning": "⚠️", "critical": "❌", "unknown": "❔"}
@@ -26,6 +27,7 @@ class Message(BaseModel):
     subject: str
     text: str
     level: Level | None = None
+    mentions: list[str] = []  # Slack user ids: chat channels notify them, other channels ignore them
 
 
 @cache
@@ -113,12 +115,19 @@ def diagnosis(findings: list[dict[str, Any]], checked_at: datetime | None) -> st
     return render("diagnosis", {"checked_at": when(checked_at), "rows": rows, "commands": commands})
 
 
-def initial_message(incident: Incident, links: Mapping[str, str] | None = None) -> Message:
+def _graph(url: str | None) -> str:
+    return phrase("graph_link", url=url) if url else ""
+
+
+def initial_message(
+    incident: Incident, links: Mapping[str, str] | None = None, graph_url: str | None = None
+) -> Message:
     fields = _common(incident) | {
         "start_time": when(incident.opened_at),
         "affected_systems": ", ".join(escape_text(s) for s in incident.affected_systems),
         "trigger": _trigger(incident),
         "maintenance": _maintenance(incident),
+        "graph": _graph(graph_url),
         "channel": incident.channel_name,
         "diagnosis": diagnosis(incident.findings, incident.opened_at),
         "links": _links(links),
@@ -172,7 +181,9 @@ def resolution_message(incident: Incident, postmortem_link: str | None = None) -
 # --- escalation messages -----------------------------------------------------------------------
 
 
-def _ladder_fields(incident: Incident, level: Level, now: datetime, links: Mapping[str, str] | None) -> dict[str, str]:
+def _ladder_fields(
+    incident: Incident, level: Level, now: datetime, links: Mapping[str, str] | None, holder: Holder | None = None
+) -> dict[str, str]:
     policy = RUNBOOK.level(level)
     paged = ", ".join(f"{lv.value} at {when(at)}" for lv, at in sorted(incident.paged_at.items())) or "nobody yet"
     return {
@@ -186,19 +197,44 @@ def _ladder_fields(incident: Incident, level: Level, now: datetime, links: Mappi
         "open_for": duration(now - incident.opened_at),
         "paged_before": paged,
         "links": _links(links),
+        "on_call": _on_call(level, holder),
     }
 
 
-def page_message(incident: Incident, level: Level, now: datetime, links: Mapping[str, str] | None) -> Message:
+def _on_call(level: Level, holder: Holder | None) -> str:
+    if holder is None or holder.name is None:
+        why = escape_text(holder.missing if holder else "") or "not configured"
+        return phrase("on_call_unknown", level=level.value, why=why)
+    return phrase("on_call", name=escape_text(holder.name), phone=escape_text(holder.phone))
+
+
+def _mentions(holder: Holder | None) -> list[str]:
+    return [holder.slack] if holder and holder.slack else []
+
+
+def page_message(
+    incident: Incident,
+    level: Level,
+    now: datetime,
+    links: Mapping[str, str] | None,
+    holder: Holder | None = None,
+    graph_url: str | None = None,
+) -> Message:
     why = phrase("why_first") if level is Level.L1 else phrase("why_escalated", below=_below(level))
-    fields = _ladder_fields(incident, level, now, links) | {"why": why}
+    fields = _ladder_fields(incident, level, now, links, holder) | {"why": why, "graph": _graph(graph_url)}
     return Message(
-        kind="page", subject=_ladder_subject("PAGE", incident, level), text=render("page", fields), level=level
+        kind="page",
+        subject=_ladder_subject("PAGE", incident, level),
+        text=render("page", fields),
+        level=level,
+        mentions=_mentions(holder),
     )
 
 
-def reminder_message(incident: Incident, level: Level, now: datetime, links: Mapping[str, str] | None) -> Message:
-    fields = _ladder_fields(incident, level, now, links) | {
+def reminder_message(
+    incident: Incident, level: Level, now: datetime, links: Mapping[str, str] | None, holder: Holder | None = None
+) -> Message:
+    fields = _ladder_fields(incident, level, now, links, holder) | {
         "paged_at": when(incident.paged_at.get(level)),
         "response_time": duration(timedelta(seconds=RUNBOOK.severity(incident.severity).response_seconds)),
     }
@@ -207,6 +243,7 @@ def reminder_message(incident: Incident, level: Level, now: datetime, links: Map
         subject=_ladder_subject("NOT ACKNOWLEDGED", incident, level),
         text=render("reminder", fields),
         level=level,
+        mentions=_mentions(holder),
     )
 
 
@@ -218,19 +255,26 @@ def exhausted_message(
     interval: timedelta,
     limit: int,
     reminder: bool,
+    holder: Holder | None = None,
 ) -> Message:
-    """Every level is told once (a page); afterwards L4 alone is reminded."""
-    fields = _ladder_fields(incident, Level.L4, now, links) | {"interval": duration(interval), "limit": str(limit)}
+    """Every level is told once (a page); afterwards L4 alone is reminded. `holder` is L4's."""
+    fields = _ladder_fields(incident, Level.L4, now, links, holder) | {
+        "interval": duration(interval),
+        "limit": str(limit),
+    }
     return Message(
         kind="reminder" if reminder else "page",
         subject=_ladder_subject("ESCALATION EXHAUSTED", incident, level),
         text=render("exhausted", fields),
         level=level,
+        mentions=_mentions(holder) if level is Level.L4 else [],
     )
 
 
-def nudge_message(incident: Incident, level: Level, now: datetime, update_link: str) -> Message:
-    fields = _ladder_fields(incident, level, now, None) | {
+def nudge_message(
+    incident: Incident, level: Level, now: datetime, update_link: str, holder: Holder | None = None
+) -> Message:
+    fields = _ladder_fields(incident, level, now, None, holder) | {
         "promised": when(incident.next_update_at),
         "update_link": update_link or phrase("no_update_link"),
     }
@@ -239,16 +283,20 @@ def nudge_message(incident: Incident, level: Level, now: datetime, update_link: 
         subject=_ladder_subject("UPDATE OVERDUE", incident, level),
         text=render("nudge", fields),
         level=level,
+        mentions=_mentions(holder),
     )
 
 
-def confirm_message(incident: Incident, level: Level, now: datetime, links: Mapping[str, str] | None) -> Message:
-    fields = _ladder_fields(incident, level, now, links) | {"since": when(incident.monitoring_since)}
+def confirm_message(
+    incident: Incident, level: Level, now: datetime, links: Mapping[str, str] | None, holder: Holder | None = None
+) -> Message:
+    fields = _ladder_fields(incident, level, now, links, holder) | {"since": when(incident.monitoring_since)}
     return Message(
         kind="reminder",
         subject=_ladder_subject("CONFIRM RESOLUTION", incident, level),
         text=render("confirm", fields),
         level=level,
+        mentions=_mentions(holder),
     )
 
 

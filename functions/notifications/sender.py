@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Protocol
 
 from functions import clock
 from functions.incident import Incident
@@ -12,6 +13,18 @@ from functions.notifications.channels import Notifier
 from functions.notifications.render import Message, initial_message, resolution_message, update_message
 
 LinkMaker = Callable[[Incident], Mapping[str, str] | None]
+GraphLink = Callable[[Incident], str | None]
+
+
+class ChannelPoster(Protocol):
+    """The incident's own channel (functions/channel/keeper.py): every message goes there too."""
+
+    def post(self, incident: Incident, message: Message) -> None: ...
+
+
+class NoChannel:
+    def post(self, incident: Incident, message: Message) -> None:
+        return None
 
 
 def no_links(incident: Incident) -> None:
@@ -24,17 +37,26 @@ def ledger_key(incident: Incident, kind: Notify) -> str:
 
 
 class IncidentMessenger:
-    def __init__(self, store: IncidentStore, notifier: Notifier, links: LinkMaker = no_links) -> None:
+    def __init__(
+        self,
+        store: IncidentStore,
+        notifier: Notifier,
+        links: LinkMaker = no_links,
+        channel: ChannelPoster | None = None,
+        graph_link: GraphLink = no_links,
+    ) -> None:
         self._store = store
         self._notifier = notifier
         self._links = links
+        self._channel = channel or NoChannel()
+        self.graph_link = graph_link
 
     def prepare(self) -> None:
         self._notifier.prepare()
 
     def render(self, incident: Incident, kind: Notify) -> Message:
         if kind is Notify.INITIAL:
-            return initial_message(incident, self._links(incident))
+            return initial_message(incident, self._links(incident), self.graph_link(incident))
         if kind is Notify.UPDATE:
             return update_message(incident, self._links(incident))
         return resolution_message(incident)
@@ -49,4 +71,5 @@ class IncidentMessenger:
             return False
         self._notifier.send(message, incident.severity, incident.id, now, incident.service)
         self._store.mark_message_sent(incident.id, key, clock.now())
+        self._channel.post(incident, message)  # after the ledger: a Slack hiccup never re-sends the page
         return True

@@ -10,12 +10,14 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
+from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_ssm as ssm
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
@@ -23,6 +25,7 @@ from infra import names
 from infra.bundling import function_code
 from infra.config import LOG_RETENTION, ResponderConfig
 
+from .status_page import StatusPageSite, status_page_event_source
 from .topics import Topics
 
 
@@ -34,6 +37,7 @@ class FunctionSpec:
     memory_mb: int
     timeout: Duration
     reserved: bool  # reserved concurrency caps storms (alarm floods, link-click floods)
+    concurrency: int | None = None  # a fixed reservation instead (the status page: one writer, in order)
 
 
 INTAKE = FunctionSpec(
@@ -48,6 +52,11 @@ ACTIONS = FunctionSpec(
     "Actions", names.ACTIONS_HANDLER, "One-click actions, incident updates and Slack interactions (HTTP API)",
     256, Duration.seconds(10), reserved=True,
 )  # fmt: skip
+STATUS_PAGE = FunctionSpec(
+    "StatusPage", names.STATUS_PAGE_HANDLER, "Status page: rebuild index.html and status.json from the table",
+    256, Duration.seconds(30), reserved=False, concurrency=1,
+)  # fmt: skip
+GRAPHS = "graphs/*"  # the metric graphs' keys in the post-mortem bucket (functions/notifications/graph.py)
 
 
 class ResponderFunctions(Construct):
@@ -68,6 +77,8 @@ class ResponderFunctions(Construct):
         action_signing: secretsmanager.ISecret,
         slack_signing: secretsmanager.ISecret,
         api_signing: secretsmanager.ISecret,
+        slack_bot_token: secretsmanager.ISecret,
+        roster: ssm.IStringParameter,
         postmortems: s3.IBucket,
         intake_failures: sqs.IQueue,
     ) -> None:
@@ -91,6 +102,8 @@ class ResponderFunctions(Construct):
             names.ACTION_SIGNING_SECRET_ID: action_signing.secret_arn,
             names.POSTMORTEM_BUCKET: postmortems.bucket_name,
             names.OPS_TOPIC_ARN: topics.ops.topic_arn,
+            names.SLACK_BOT_TOKEN_SECRET_ID: slack_bot_token.secret_arn,
+            names.ROSTER_PARAMETER: roster.parameter_name,
             names.POWERTOOLS_SERVICE_NAME: names.METRICS_SERVICE,
             names.LOG_LEVEL: config.log_level,
         }
@@ -119,12 +132,18 @@ class ResponderFunctions(Construct):
         for function in self.all:
             table.grant_read_write_data(function)
             slack_webhook.grant_read(function)
+            slack_bot_token.grant_read(function)  # every function posts to the incident channel
             action_signing.grant_read(function)
             for topic in topics.notification_and_page_topics:
                 topic.grant_publish(function)
             topics.ops.grant_publish(function)  # the synthetic test's messages go to the ops topic
         for function in (self.escalation_step, self.actions):
             postmortems.grant_put(function)
+        # The intake draws the metric graph; it and the step sign its short-lived links (S3 checks the signer)
+        postmortems.grant_put(self.intake, GRAPHS)
+        for function in (self.intake, self.escalation_step):
+            self._grant_graph_links(function, postmortems)
+            roster.grant_read(function)  # pages name the person on call
         intake_failures.grant_send_messages(self.intake)
         self._grant_diagnostics(self.intake)
         self._grant_alarm_states(self.escalation_step)
@@ -137,6 +156,21 @@ class ResponderFunctions(Construct):
         """
         topic.add_subscription(subscriptions.LambdaSubscription(self.intake, dead_letter_queue=dead_letter_queue))
         dead_letter_queue.grant_consume_messages(self.intake)
+
+    def add_status_page(self, table: dynamodb.ITable, site: StatusPageSite, failures: sqs.IQueue) -> None:
+        """The status page function: fed by the table's stream, writes only the site's two files."""
+        environment = {
+            names.INCIDENT_TABLE: table.table_name,
+            names.STATUS_PAGE_BUCKET: site.bucket.bucket_name,
+            names.SERVICES: json.dumps(self._config.runtime_services(), separators=(",", ":")),
+            names.POWERTOOLS_SERVICE_NAME: names.METRICS_SERVICE,
+            names.LOG_LEVEL: self._config.log_level,
+        }
+        self.status_page = self._function(STATUS_PAGE, environment)
+        table.grant(self.status_page, "dynamodb:Query")  # the public history, one partition
+        site.grant_publish(self.status_page)
+        self.status_page.add_event_source(status_page_event_source(table, event_sources.SqsDlq(failures)))
+        self.all.append(self.status_page)
 
     def set_action_base_url(self, url: str) -> None:
         """The HTTP API's URL, unless the config overrides it (a custom domain)."""
@@ -183,9 +217,23 @@ class ResponderFunctions(Construct):
             log_group=log_group,
             logging_format=lambda_.LoggingFormat.JSON,
             environment=environment,
-            reserved_concurrent_executions=self._config.reserved_concurrency if spec.reserved else None,
+            reserved_concurrent_executions=spec.concurrency or self._reserved(spec),
             recursive_loop=lambda_.RecursiveLoop.TERMINATE,
         )
+
+    def _grant_graph_links(self, function: lambda_.Function, postmortems: s3.IBucket) -> None:
+        """A presigned GET acts as its signer: GetObject on the graphs and the key to decrypt them, no more
+        (bucket.grant_read would add List* and GetBucket*)."""
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="SignMetricGraphLinks", actions=["s3:GetObject"], resources=[postmortems.arn_for_objects(GRAPHS)]
+            )
+        )
+        if postmortems.encryption_key is not None:
+            postmortems.encryption_key.grant_decrypt(function)
+
+    def _reserved(self, spec: FunctionSpec) -> int | None:
+        return self._config.reserved_concurrency if spec.reserved else None
 
     def _grant_alarm_states(self, function: lambda_.Function) -> None:
         """At a maintenance window's end the step asks CloudWatch what is still in ALARM (D14)."""
@@ -214,6 +262,7 @@ class ResponderFunctions(Construct):
                     "rds:DescribeEvents",
                     "cloudwatch:GetMetricData",
                     "cloudwatch:GetMetricStatistics",
+                    "cloudwatch:GetMetricWidgetImage",  # the first message's metric graph
                 ],
                 resources=["*"],
             )

@@ -10,7 +10,8 @@ from functions.incident_store import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE
 
 
 class IncidentTable(Construct):
-    """On-demand, point-in-time recovery, TTL; retained when the stack is deleted."""
+    """On-demand, point-in-time recovery, TTL; retained when the stack is deleted. Its stream feeds
+    the status page function (new and old images: the page is rebuilt only when a view changed)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, deletion_protection: bool) -> None:
         super().__init__(scope, construct_id)
@@ -24,6 +25,7 @@ class IncidentTable(Construct):
                 point_in_time_recovery_enabled=True
             ),
             time_to_live_attribute=TTL_ATTRIBUTE,
+            stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
             deletion_protection=deletion_protection,
             removal_policy=RemovalPolicy.RETAIN if deletion_protection else RemovalPolicy.DESTROY,
         )

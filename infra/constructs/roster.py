@@ -6,7 +6,7 @@ from aws_cdk import Stack
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from functions.roster import Roster, dump_roster
+from functions.roster.model import Roster, dump_roster
 from infra.config import SSM_ADVANCED_VALUE_BYTES, SSM_STANDARD_VALUE_BYTES
 
 

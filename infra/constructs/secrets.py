@@ -7,6 +7,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 SLACK_PLACEHOLDER = "REPLACE_ME: put the Slack incoming-webhook URL here (https://hooks.slack.com/...)"
+BOT_TOKEN_PLACEHOLDER = "REPLACE_ME: put the Slack app's bot token here (xoxb-...) to open incident channels"
 
 
 class ResponderSecrets(Construct):
@@ -18,6 +19,9 @@ class ResponderSecrets(Construct):
       anyone forge a Slack request) and replaced by the user with the app's real Signing Secret.
     - `action_signing`: the HMAC key of the one-click action links, generated at creation (64
       random characters) so a deployment never runs with a guessable key; rotate by putting a new value.
+    - `slack_bot_token`: the Slack app's bot token (`xoxb-…`, scopes channels:manage, channels:read,
+      channels:write.invites, chat:write, files:write) that opens incident channels; a placeholder
+      until filled, which the functions read as "no incident channels".
     - `api_signing`: the HMAC key of signed requests (`responder declare`, `responder maintenance`,
       scripts); generated the same way, read by the actions function and by people allowed to declare.
     """
@@ -41,6 +45,14 @@ class ResponderSecrets(Construct):
             generate_secret_string=secretsmanager.SecretStringGenerator(
                 password_length=64, exclude_punctuation=True, include_space=False
             ),
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        self.slack_bot_token: secretsmanager.ISecret = secretsmanager.Secret(
+            self,
+            "SlackBotToken",
+            secret_name=f"{prefix}/slack-bot-token",
+            description="Slack app bot token for incident channels (placeholder until filled)",
+            secret_string_value=SecretValue.unsafe_plain_text(BOT_TOKEN_PLACEHOLDER),
             removal_policy=RemovalPolicy.DESTROY,
         )
         self.api_signing: secretsmanager.ISecret = secretsmanager.Secret(

@@ -3,6 +3,8 @@ a broken responder is not asked to report its own breakage).
 
 - each function's Errors and Throttles;
 - each dead-letter queue's depth (anything parked needs a human and a redrive);
+- the roster the functions read is unusable (pages go out without a name until it is fixed), and
+  incident-channel calls to Slack fail (pages go on; the channel misses messages);
 - the escalation state machine's ExecutionsFailed and ExecutionsTimedOut;
 - the daily synthetic test: EventBridge Scheduler publishes a fake CloudWatch alarm message
   (ALARM, then OK a few minutes later) to the intake topic. It is named `<stack>-synthetic-test`
@@ -101,6 +103,13 @@ class SelfMonitoring(Construct):
                 f"Messages parked on the {label} dead-letter queue: inspect and redrive (docs/deploy.md)",
                 queue.metric_approximate_number_of_messages_visible(period=five_minutes, statistic="Maximum"),
             )
+        for metric_name, suffix, description in (
+            (names.ROSTER_INVALID_METRIC, "roster-invalid",
+             "The on-call roster cannot be read: pages go to the level topics without a name (see the logs)"),
+            (names.INCIDENT_CHANNEL_FAILED_METRIC, "incident-channel-failed",
+             "Slack refused incident-channel calls: pages go on, the channel misses messages (check the bot token)"),
+        ):  # fmt: skip
+            self._alarm(suffix, description, _responder_metric(metric_name, Duration.minutes(5)))
         self._alarm(
             "escalation-failed",
             "Escalation executions failed: a ladder stopped paging",
@@ -176,15 +185,20 @@ class SelfMonitoring(Construct):
             self._alarm(
                 alarm_id,
                 f"The daily synthetic test {what} is broken (nothing in {SYNTHETIC_WINDOW_HOURS} h)",
-                cloudwatch.Metric(
-                    namespace=names.METRICS_NAMESPACE,
-                    metric_name=metric_name,
-                    dimensions_map={"service": names.METRICS_SERVICE},
-                    statistic="Sum",
-                    period=Duration.hours(1),
-                ),
+                _responder_metric(metric_name, Duration.hours(1)),
                 comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
                 threshold=1,
                 evaluation_periods=SYNTHETIC_WINDOW_HOURS,
                 missing=cloudwatch.TreatMissingData.BREACHING,
             )
+
+
+def _responder_metric(name: str, period: Duration) -> cloudwatch.Metric:
+    """One of the functions' own metrics (functions/observability.py), summed."""
+    return cloudwatch.Metric(
+        namespace=names.METRICS_NAMESPACE,
+        metric_name=name,
+        dimensions_map={"service": names.METRICS_SERVICE},
+        statistic="Sum",
+        period=period,
+    )

@@ -16,8 +16,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_defaults_are_the_runbooks_names() -> None:
-    # When nothing is configured
-    config = ResponderConfig()
+    # When nothing but the roster's parameter is configured
+    config = ResponderConfig(roster_parameter="/team/roster")
 
     # Then the one service is the runbook's, with placeholder ALB ids flagged
     (service,) = config.services

@@ -10,9 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from functions.policy import Level
-from functions.roster import on_call_table, parse_roster
+from functions.roster.load import parse_roster
+from functions.roster.model import error_line
+from functions.roster.schedule import on_call_table
 from infra.config import ConfigError, ResponderConfig, load_config
 from tests.conftest import roster_document
 
@@ -44,8 +47,10 @@ def test_the_parameter_value_is_the_roster_as_the_functions_read_it(tmp_path: Pa
     assert parse_roster(config.roster_json(), "parameter") == config.roster
 
 
-def test_no_roster_is_said_at_synth_not_skipped():
-    assert ResponderConfig().roster_warnings() == ['no roster: pages will name nobody; add "roster" to the config']
+def test_no_roster_at_all_is_a_config_error_at_synth_not_a_silent_skip():
+    with pytest.raises(ValidationError) as refused:
+        ResponderConfig()
+    assert "nobody would be on call at L1..L4" in error_line(refused.value)
     assert ResponderConfig(roster_parameter="/team/roster").roster_warnings() == []
 
 

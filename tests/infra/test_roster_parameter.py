@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from functions.roster import Roster, parse_roster
+from functions.roster.load import parse_roster
+from functions.roster.model import Roster
 from tests.conftest import roster_document
 
 STACK_NAME = "roster-test"

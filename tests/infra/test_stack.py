@@ -138,7 +138,7 @@ def test_intake_subscription_and_failure_destinations(resources) -> None:
 
 
 def test_postmortem_bucket_is_private_encrypted_versioned(resources) -> None:
-    (bucket,) = of_type(resources, "AWS::S3::Bucket").values()
+    bucket = resources[logical_id(resources, "AWS::S3::Bucket", "Postmortems")]
     props = bucket["Properties"]
     encryption = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
     assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"

@@ -139,7 +139,7 @@ def test_a_series_crossing_the_threshold_is_drawn_above_the_threshold_line_after
     assert alarm is not None
     widget = metric_widget(alarm, alarm.since)
     width, height, rows = read_png(png)
-    assert content_type == "image/png" and graph.size == len(png)
+    assert content_type == "image/png" and graph.png == png
     assert (width, height) == (widget["width"], widget["height"])
     # And the threshold is a row drawn in the threshold colour across most of the plot (dashed)
     threshold_pixels = where(rows, THRESHOLD_COLOUR)

@@ -11,7 +11,7 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from functions.roster import RosterError, load_roster, parse_roster
+from functions.roster.load import RosterError, load_roster, parse_roster
 from tests.conftest import roster_document
 
 NAME = "/runbook-responder-dev/roster"

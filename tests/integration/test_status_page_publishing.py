@@ -64,10 +64,7 @@ class Site:
 
 @pytest.fixture
 def site(frozen_clock) -> Iterator[Site]:
-    with local_world(services=SERVICES) as world:
-        world.clients.dynamodb.update_table(
-            TableName=TABLE, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
-        )
+    with local_world(services=SERVICES) as world:  # its table has the deployed stream
         world.clients.s3.create_bucket(Bucket=BUCKET)
         with environment({"STATUS_PAGE_BUCKET": BUCKET}):
             container.reset()

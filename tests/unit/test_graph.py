@@ -255,7 +255,7 @@ def test_render_stores_the_png_and_signs_a_short_lived_get_for_that_key():
     key = f"graphs/{incident.service}/{incident.id}.png"
     assert graph.key == key == maker.key_for(incident)
     assert s3.objects[key]["ContentType"] == "image/png" and s3.objects[key]["Bucket"] == "postmortems-bucket"
-    assert graph.size == len(s3.objects[key]["Body"])
+    assert graph.png == s3.objects[key]["Body"]
     assert cloudwatch.widgets[0]["metrics"][0][1] == "TargetResponseTime"
     # And the URL is a presigned GET of that key for the lifetime asked
     assert s3.signed == [("get_object", {"Bucket": "postmortems-bucket", "Key": key}, 900)]

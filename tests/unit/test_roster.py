@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 
 from functions.policy import RUNBOOK, Level
-from functions.roster import Roster, RosterError, dump_roster, on_call, on_call_table, parse_roster
+from functions.roster.load import RosterError, parse_roster
+from functions.roster.model import Roster, dump_roster
+from functions.roster.schedule import on_call, on_call_table
 from tests.conftest import roster_document
 
 ANCHOR = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # L1's anchor: Monday 09:00 UTC, ana's first week

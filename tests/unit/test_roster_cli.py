@@ -100,7 +100,7 @@ def _roster_with_l5() -> dict[str, Any]:
     [
         (_roster_with_l5(), [], "{path}: levels.L5: unknown level; the ladder is L1, L2, L3, L4"),
         ({"roster": _roster_with_l5()}, [], "{path}: roster.levels.L5: unknown level; the ladder is L1, L2, L3, L4"),
-        ({"stage": "prod"}, [], '{path}: no roster; add a "roster" object (see README, On-call roster)'),
+        ({"stage": "prod"}, [], "{path}: roster: missing: nobody would be on call at L1..L4; add roster"),
         (
             {"roster_parameter": "/team/roster"},
             [],
