@@ -22,6 +22,7 @@ from constructs import Construct
 from infra import names
 from infra.bundling import function_code
 from infra.config import LOG_RETENTION, ResponderConfig
+from infra.dependencies import drop_dependency_enforced_by_reference
 
 from .topics import Topics
 
@@ -161,7 +162,7 @@ class ResponderFunctions(Construct):
             description=f"{spec.construct_id} function of {Stack.of(self).stack_name}",
         )
         log_group.grant_write(role)
-        return lambda_.Function(
+        function = lambda_.Function(
             self,
             spec.construct_id,
             role=role,
@@ -179,6 +180,9 @@ class ResponderFunctions(Construct):
             reserved_concurrent_executions=self._config.reserved_concurrency if spec.reserved else None,
             recursive_loop=lambda_.RecursiveLoop.TERMINATE,
         )
+        # The function's Role property references the role; its DependsOn keeps only the role's policy.
+        drop_dependency_enforced_by_reference(function, role)
+        return function
 
     def _grant_diagnostics(self, function: lambda_.Function) -> None:
         """Read-only diagnostics: describe calls (no resource-level permissions), logs, metrics."""
@@ -217,3 +221,4 @@ class ResponderFunctions(Construct):
                 ],
             )
         )
+
