@@ -224,8 +224,17 @@ def _info_signal(
 ) -> Decision:
     text = f"{signal.source.value} event {signal.name}: {signal.reason}".strip()
     if current is not None:
-        incident = current.model_copy(update={"updated_at": now})
-        return Decision(incident=incident, timeline=[_entry(now, "context", text)], record_change=True)
+        incident = current.model_copy(deep=True, update={"updated_at": now})
+        timeline = [_entry(now, "context", text)]
+        severity = classification.severity
+        if classification.action is Action.OPEN and severity is not None and severity.outranks(incident.severity):
+            # An event that means breakage raises the open incident like a more severe alarm does (D11).
+            timeline.append(_upgrade(incident, signal.name, classification, now))
+            return Decision(
+                incident=incident, timeline=timeline, notify=[Notify.UPDATE], escalate=Escalate.RESCHEDULE,
+                record_change=True,
+            )  # fmt: skip
+        return Decision(incident=incident, timeline=timeline, record_change=True)
     if classification.action is Action.OPEN:
         decision = _open(signal, classification, service, now, runbook)
         return decision.model_copy(update={"record_change": True})

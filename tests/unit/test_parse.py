@@ -147,3 +147,47 @@ def test_timestamps_in_every_aws_spelling(text: str):
 def test_unreadable_timestamp_names_the_value():
     with pytest.raises(ValueError, match="yesterday"):
         parse_timestamp("yesterday")
+
+
+def test_a_scheduled_change_carries_its_window():
+    # Given AWS Health's notice of RDS maintenance on 3 December, 06:00-06:30 UTC
+    signal = parse_event(load_event("maintenance.health.scheduled.json"))[0]
+    # Then the signal says when it starts and ends (the maintenance window to come)
+    assert isinstance(signal, Signal)
+    assert (signal.starts_at, signal.ends_at) == (
+        parse_timestamp("Thu, 03 Dec 2026 06:00:00 GMT"),
+        parse_timestamp("Thu, 03 Dec 2026 06:30:00 GMT"),
+    )
+    assert signal.event_fields["eventTypeCategory"] == ("scheduledChange",)
+
+
+def test_an_rds_subscription_message_gets_the_categories_aws_files_its_event_under():
+    # Given RDS-EVENT-0049 through an RDS event subscription (SNS names no category)
+    signal = parse_event(load_event("database.rds-sns.event.json"))[0]
+    # Then it is the DB instance event AWS lists under "failover", as EventBridge would have delivered it
+    assert isinstance(signal, Signal)
+    assert signal.detail_type == "RDS DB Instance Event"
+    assert signal.event_fields == {"EventID": ("RDS-EVENT-0049",), "EventCategories": ("failover",)}
+
+
+def test_a_failed_deployment_names_its_deployment():
+    signal = parse_event(load_event("deployment.ecs.failed.json"))[0]
+    assert isinstance(signal, Signal)
+    assert signal.deployment_id == "ecs-svc/4938517620394817261"
+    assert signal.event_fields == {"eventName": ("SERVICE_DEPLOYMENT_FAILED",), "eventType": ("ERROR",)}
+
+
+def test_an_abuse_event_is_a_health_signal():
+    signal = parse_event(load_event("security-breach.health.abuse-event.json"))[0]
+    assert isinstance(signal, Signal) and signal.source is SignalSource.HEALTH
+    assert signal.detail_type == "AWS Health Abuse Event" and signal.name == "AWS_ABUSE_PORT_SCANNING_REPORT"
+
+
+def test_an_ecs_task_state_change_is_read_not_unknown():
+    # Given the ECS task event another project wrapped in SNS
+    wrapped = FIXTURES / "public" / "assertible.sns.wrapped-eventbridge-ecs-task.json"
+    signal = parse_event(json.loads(wrapped.read_text()))[0]
+    # Then it is an ECS signal naming the task's state and the service's group
+    assert isinstance(signal, Signal) and signal.source is SignalSource.ECS
+    assert (signal.name, signal.event_fields["lastStatus"]) == ("task PENDING", ("PENDING",))
+    assert "service:mycontainername" in signal.resources
