@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from functions import clock as runtime_clock
+from functions.policy import RUNBOOK, EventRule
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
@@ -32,6 +33,16 @@ def event_at(name: str, moment: datetime) -> Any:
 
 def event_files() -> list[Path]:
     return sorted(EVENTS.glob("*.json"))
+
+
+def rows_of(detail_type: str) -> list[EventRule]:
+    return [row for row in RUNBOOK.event_rules if row.detail_type == detail_type]
+
+
+def own_fields(row: EventRule) -> dict[str, tuple[str, ...]]:
+    """An event with this row's values and nothing any earlier row asks for."""
+    fields = {field: ("UNLISTED",) for other in rows_of(row.detail_type) for field in other.when}
+    return fields | {field: values[:1] for field, values in row.when.items()}
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 
 from functions.escalation.schedule import exhausted_at, level_times
 from functions.policy import RUNBOOK, EventAction, EventRule, Level, Severity
+from tests.conftest import own_fields, rows_of
 
 T0 = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
 
@@ -98,10 +99,6 @@ DOCUMENTED_DETAIL_TYPES = {
 HEALTH_CATEGORIES = {"issue", "accountNotification", "scheduledChange", "investigation"}
 
 
-def rows_of(detail_type: str) -> list[EventRule]:
-    return [row for row in RUNBOOK.event_rules if row.detail_type == detail_type]
-
-
 def test_every_documented_event_type_has_rows_and_nothing_else_does():
     by_source: dict[str, set[str]] = {}
     for row in RUNBOOK.event_rules:
@@ -130,12 +127,6 @@ def test_every_health_category_has_a_row():
 def test_every_event_type_ends_with_a_row_for_everything_else(detail_type: str):
     rows = rows_of(detail_type)
     assert rows[-1].when == {} and all(row.when for row in rows[:-1])
-
-
-def own_fields(row: EventRule) -> dict[str, tuple[str, ...]]:
-    """An event with this row's values and nothing any earlier row asks for."""
-    fields = {field: ("UNLISTED",) for other in rows_of(row.detail_type) for field in other.when}
-    return fields | {field: values[:1] for field, values in row.when.items()}
 
 
 @pytest.mark.parametrize("row", RUNBOOK.event_rules, ids=lambda row: row.label)
