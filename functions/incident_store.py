@@ -49,10 +49,13 @@ class ConcurrentUpdate(Exception):
 
 
 class Change(BaseModel):
+    """An ECS, RDS or Health event kept for the service (30 days): the recent changes."""
+
     source: str
     name: str
     at: datetime
     text: str
+    deployment_id: str | None = None  # the ECS deployment it is about
 
 
 class IncidentStore(Protocol):
@@ -261,6 +264,7 @@ class DynamoIncidentStore:
             name=signal.name,
             at=signal.occurred_at,
             text=signal.reason,
+            deployment_id=signal.deployment_id,
         )
         return {
             "Put": {

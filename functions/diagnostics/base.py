@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from functions.aws import AwsClients
+from functions.incident_store import Change
 from functions.policy import Severity
 from functions.services import ServiceConfig
 
@@ -54,6 +55,7 @@ class CheckContext(BaseModel):
     now: datetime
     opened_at: datetime
     alarm_names: list[str] = []
+    changes: list[Change] = []  # the service's recorded ECS/RDS/Health events before the incident, oldest first
 
 
 class Params(BaseModel):
