@@ -35,6 +35,15 @@ def event_files() -> list[Path]:
     return sorted(EVENTS.glob("*.json"))
 
 
+PUBLIC = FIXTURES / "public"
+# What `responder classify` must print for each public payload (tests/fixtures/public/SOURCES.md).
+PUBLIC_EXPECTED: dict[str, list[dict[str, Any]]] = json.loads((PUBLIC / "expected.json").read_text(encoding="utf-8"))
+
+
+def public_payloads() -> list[Path]:
+    return sorted(path for path in PUBLIC.glob("*.json") if path.name != "expected.json")
+
+
 def rows_of(detail_type: str) -> list[EventRule]:
     return [row for row in RUNBOOK.event_rules if row.detail_type == detail_type]
 
