@@ -4,6 +4,8 @@ re-classify the incident, and record both. Heavy modules load only when an incid
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +43,7 @@ class Diagnoser:
 
     def __call__(self, incident: Incident, service: ServiceConfig) -> tuple[list[Finding], Reclassification | None]:
         from functions.diagnostics import run_checks
-        from functions.diagnostics.base import CheckContext
+        from functions.diagnostics.base import CheckContext, RecordedChanges
         from functions.severity import reclassify
 
         context = CheckContext(
@@ -52,10 +54,16 @@ class Diagnoser:
             now=clock.now(),
             opened_at=incident.opened_at,
             alarm_names=list(incident.alarms),
-            changes=self._recent_changes(service.name, incident.opened_at),
         )
         checks = self._runbook.scenario(incident.scenario).checks
-        findings = run_checks(checks, context, self._clients, self._budget)
+        # The recorded changes are read beside the checks; the one check that needs them waits for them.
+        reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recent-changes")
+        try:
+            pending = reader.submit(self._recent_changes, service.name, incident.opened_at)
+            context.changes = RecordedChanges(lambda: _finished(pending, self._budget))
+            findings = run_checks(checks, context, self._clients, self._budget)
+        finally:
+            reader.shutdown(wait=False)
         return findings, reclassify(incident.severity, incident.scenario, findings)
 
     def _recent_changes(self, service: str, opened_at: datetime) -> list[Change]:
@@ -68,6 +76,14 @@ class Diagnoser:
             logger.warning("could not read the service's recent changes", extra={"service": service}, exc_info=True)
             return []
         return sorted((change for change in changes if change.at <= opened_at), key=lambda change: change.at)
+
+
+def _finished(pending: Future[list[Change]], timeout: float) -> list[Change]:
+    try:
+        return pending.result(timeout=timeout)
+    except FuturesTimeout:
+        logger.warning("the service's recent changes were not read within the diagnostics budget")
+        return []
 
 
 def record_diagnosis(

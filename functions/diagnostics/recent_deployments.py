@@ -130,7 +130,7 @@ def _recorded_failures(ctx: CheckContext, cutoff: datetime) -> dict[str, Change]
     """The deployments the service's recorded ECS events say failed, by deployment id."""
     return {
         change.deployment_id: change
-        for change in ctx.changes
+        for change in ctx.changes.get()
         if change.source == "ecs" and change.name == FAILED_EVENT and change.deployment_id and change.at >= cutoff
     }
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from functions.diagnostics import Status
+from functions.diagnostics.base import RecordedChanges
 from functions.incident_store import Change
 from tests.integration.diagnostics.conftest import run
 
@@ -61,7 +62,7 @@ def failed_event(ctx, minutes_before: int, deployment_id: str = "ecs-svc/4938517
 def test_a_failed_deployment_ecs_no_longer_lists_is_ranked_first_from_its_recorded_event(seeded, clients):
     # Given a service whose rolled-back deployment dropped out of DescribeServices, and its recorded failure
     ctx = seeded(None)
-    ctx = ctx.model_copy(update={"changes": [failed_event(ctx, 9)]})
+    ctx = ctx.model_copy(update={"changes": RecordedChanges.of([failed_event(ctx, 9)])})
     # When the responder looks for recent changes
     finding = run("recent_deployments", ctx, clients)
     # Then the failed deployment leads, critical, with ECS's reason
@@ -76,7 +77,7 @@ def test_a_failed_deployment_ecs_no_longer_lists_is_ranked_first_from_its_record
 def test_a_failed_deployment_outranks_a_newer_one_that_completed(seeded, clients):
     # Given a deployment that completed 12 minutes ago, and an older one whose failure was recorded
     ctx = seeded("high-error-rate")
-    ctx = ctx.model_copy(update={"changes": [failed_event(ctx, 40, "ecs-svc/1111111111111111111")]})
+    ctx = ctx.model_copy(update={"changes": RecordedChanges.of([failed_event(ctx, 40, "ecs-svc/1111111111111111111")])})
     # When the responder looks for recent changes
     finding = run("recent_deployments", ctx, clients)
     # Then the failed one is first, the completed one second
