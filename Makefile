@@ -5,6 +5,8 @@ VENV    ?= .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.setup-done
 EVENT   ?= events/service-down.sns.alarm.json
+CHROMIUM := /usr/bin/chromium
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # The CDK CLI makes no network attempt: no telemetry, no notices, no version check.
 # cdk.json runs `python3 app.py`: the venv comes first on PATH so that is the project's Python.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
@@ -13,9 +15,16 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 18,20
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: setup replay test test-fast test-infra test-deploy-local lint synth deploy deploy-local bench clean
+.PHONY: setup chromium replay test test-fast test-infra test-deploy-local lint synth deploy deploy-local bench screenshots clean
 
-setup: $(STAMP)
+setup: $(STAMP) chromium
+
+# The status page's browser tests drive Debian's chromium (Playwright never downloads a browser here).
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		echo "installing Debian's chromium for the status page browser tests"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; \
+	fi
 
 $(STAMP): pyproject.toml $(wildcard package.json package-lock.json)
 	python3 -m venv $(VENV)
@@ -53,10 +62,14 @@ deploy-local: setup  ## cdk bootstrap + deploy against a local moto server, then
 test-deploy-local: setup
 	$(VENV)/bin/pytest tests/infra/test_local_deploy.py -m slow
 
+screenshots: setup  ## refresh docs/status-page/*.png from the browser tests (one per state)
+	STATUS_PAGE_SCREENSHOTS=docs/status-page $(VENV)/bin/pytest tests/ui -q
+
 bench: setup
 	$(PY) benchmarks/cold_start.py
 	$(PY) benchmarks/diagnostics.py
 	$(PY) benchmarks/storm.py
+	$(PY) benchmarks/metric_graph.py
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -27,7 +27,7 @@ def main() -> int:
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    for warning in config.placeholder_warnings():
+    for warning in [*config.placeholder_warnings(), *config.roster_warnings()]:
         print(f"warning: {warning}", file=sys.stderr)
     add_stack(app, config, nag=True)
     app.synth()

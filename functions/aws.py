@@ -50,7 +50,9 @@ class AwsClients:
 
     @cached_property
     def s3(self) -> Any:
-        return self.client("s3")
+        # botocore presigns S3 URLs with SigV2 unless told otherwise, and S3 refuses SigV2 for
+        # SSE-KMS objects (the post-mortem bucket's): sign everything with SigV4.
+        return self._session.client("s3", config=self._config.merge(Config(signature_version="s3v4")))
 
     @cached_property
     def elbv2(self) -> Any:
@@ -71,3 +73,7 @@ class AwsClients:
     @cached_property
     def cloudwatch(self) -> Any:
         return self.client("cloudwatch")
+
+    @cached_property
+    def lambda_(self) -> Any:
+        return self.client("lambda")

@@ -20,13 +20,15 @@ from functions.incident_store import DynamoIncidentStore
 from functions.notifications.channels import Notifier, SecretReader, SlackChannel, SnsChannel
 from functions.notifications.sender import IncidentMessenger
 from functions.observability import logger
-from functions.settings import settings
+from functions.settings import SettingsError, settings
 from functions.triage import Responder
 
 if TYPE_CHECKING:
+    from functions.declared.submit import IntakeSubmitter
     from functions.escalation.actions import Actions
     from functions.escalation.resolution import Closer
     from functions.escalation.step import EscalationRunner
+    from functions.status_page.publisher import StatusPagePublisher
 
 
 @cache
@@ -36,7 +38,11 @@ def clients() -> AwsClients:
 
 @cache
 def store() -> DynamoIncidentStore:
-    return DynamoIncidentStore(clients().dynamodb, settings().INCIDENT_TABLE)
+    return DynamoIncidentStore(clients().dynamodb, settings().INCIDENT_TABLE, private_services=_synthetic_services())
+
+
+def _synthetic_services() -> frozenset[str]:
+    return frozenset(service.name for service in settings().SERVICES if service.synthetic)
 
 
 @cache
@@ -103,9 +109,19 @@ def _read_channel_secrets() -> None:
 @cache
 def escalation_runner() -> EscalationRunner:
     from functions.escalation.step import EscalationRunner
+    from functions.maintenance.alarm_states import AlarmStates
 
-    synthetic = frozenset(service.name for service in settings().SERVICES if service.synthetic)
-    return EscalationRunner(store(), messenger(), closer(), signer(), synthetic)
+    config = settings()
+    synthetic = frozenset(service.name for service in config.SERVICES if service.synthetic)
+    return EscalationRunner(
+        store(),
+        messenger(),
+        closer(),
+        signer(),
+        synthetic,
+        alarm_states=AlarmStates(clients().cloudwatch),
+        service=config.service,
+    )
 
 
 @cache
@@ -119,17 +135,42 @@ def actions() -> Actions:
 
 
 @cache
+def status_page_publisher() -> StatusPagePublisher:
+    from functions.status_page.publisher import StatusPagePublisher
+
+    config = settings()
+    if not config.STATUS_PAGE_BUCKET:
+        raise SettingsError("invalid function configuration: STATUS_PAGE_BUCKET: the status page needs its bucket")
+    return StatusPagePublisher(clients().s3, config.STATUS_PAGE_BUCKET, store().status_page_history, config.SERVICES)
+
+
+@cache
 def slack_signing_secret() -> str | None:
     return SecretReader(clients(), settings().SLACK_SIGNING_SECRET_ID, raw=True)()
+
+
+@cache
+def api_signing_secret() -> str | None:
+    return SecretReader(clients(), settings().API_SIGNING_SECRET_ID, raw=True)()
+
+
+@cache
+def submitter() -> IntakeSubmitter:
+    from functions.declared.submit import IntakeSubmitter
+
+    return IntakeSubmitter(clients().lambda_, settings().INTAKE_FUNCTION_NAME)
 
 
 def reset() -> None:
     """Forget everything built from the environment (local replay and tests change it)."""
     for cached in (
+        status_page_publisher,
         responder,
         escalation_runner,
         actions,
         slack_signing_secret,
+        api_signing_secret,
+        submitter,
         closer,
         escalator,
         messenger,

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from functions.intake.signal import AlarmState
+from functions.intake.signal import AlarmMetric, AlarmState
 from functions.policy import Level, Severity
 
 
@@ -28,6 +28,7 @@ class MemberAlarm(BaseModel):
     scenario: str
     since: datetime
     reason: str = ""
+    metric: AlarmMetric | None = None  # what its graph shows; composite alarms have none
 
 
 class TimelineEntry(BaseModel):
@@ -36,6 +37,37 @@ class TimelineEntry(BaseModel):
     text: str
     actor: str | None = None
     channel: str | None = None
+
+
+class IncidentOrigin(StrEnum):
+    ALARM = "alarm"  # opened by an alarm or an AWS event through the intake
+    DECLARED = "declared"  # declared by a person (CLI, signed API, Slack slash command)
+
+
+class PublicUpdate(BaseModel):
+    """One entry of the incident's public history on the status page: only text meant for visitors."""
+
+    at: datetime
+    status: IncidentStatus
+    text: str
+
+
+class IncidentChannel(BaseModel):
+    """The incident's own Slack channel (runbook step 2, "Create Incident Channel")."""
+
+    id: str
+    name: str  # without the leading '#'
+    created_at: datetime
+    invited: list[str] = []  # Slack user ids already invited
+    archived_at: datetime | None = None
+
+
+class MaintenanceHold(BaseModel):
+    """The incident opened inside a maintenance window (D14): pages wait for its end below the floor."""
+
+    window_id: str
+    reason: str
+    until: datetime
 
 
 class Acknowledgement(BaseModel):
@@ -77,6 +109,14 @@ class Incident(BaseModel):
     next_update_at: datetime
     postmortem_key: str | None = None
     postmortem_at: datetime | None = None
+    origin: IncidentOrigin = IncidentOrigin.ALARM
+    declared_by: str | None = None
+    public: bool = False  # on the status page (D12): from the policy at open, a person may change it
+    public_updates: list[PublicUpdate] = []
+    channel: IncidentChannel | None = None
+    maintenance: MaintenanceHold | None = None
+    ladder_started_at: datetime | None = None  # when paging began, if not at opening (a maintenance window ended)
+    graph_key: str | None = None  # the alarm's metric graph (PNG) in the post-mortem bucket
     extra: dict[str, Any] = Field(default_factory=dict)
 
     @property
@@ -84,12 +124,26 @@ class Incident(BaseModel):
         return self.status is not IncidentStatus.RESOLVED
 
     @property
+    def ladder_start(self) -> datetime:
+        """The ladder's times count from here: opening, or the end of the maintenance window it waited out."""
+        return self.ladder_started_at or self.opened_at
+
+    @property
     def all_alarms_ok(self) -> bool:
         return bool(self.alarms) and all(alarm.state is AlarmState.OK for alarm in self.alarms.values())
 
     @property
     def channel_name(self) -> str:
-        return "#incident-" + self.opened_at.strftime("%Y%m%d-%H%M")
+        """`#incident-<timestamp>` as the runbook names it, with the service so two never collide."""
+        if self.channel is not None:
+            return "#" + self.channel.name
+        return "#" + incident_channel_name(self.service, self.opened_at)
+
+
+def incident_channel_name(service: str, opened_at: datetime) -> str:
+    """A valid Slack channel name: lowercase, no spaces or dots, at most 80 characters."""
+    name = f"incident-{opened_at:%Y%m%d-%H%M}-{service}".lower()
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in name)[:80]
 
 
 def incident_id(service: str, opened_at: datetime, delivery_key: str) -> str:

@@ -9,8 +9,11 @@ One table, single-table layout:
 | INCIDENT#<id>       | MSG#<key>              | notification ledger: claimed/sent, exactly once   |
 | SERVICE#<name>      | OPEN                   | the one open incident of the service              |
 | SERVICE#<name>      | LAST_RESOLVED          | the last resolved incident (new ones link back)   |
+| SERVICE#<name>      | MAINTENANCE            | its maintenance windows (JSON list, `version`)    |
 | SERVICE#<name>      | CHANGE#<iso time>#<id> | info signals: deployments, RDS events (TTL)       |
 | DELIVERY#<key>      | DELIVERY               | an alarm transition already applied (TTL)         |
+| STATUS_PAGE         | INCIDENT#<opened>#<id> | the public view of a public incident (TTL once    |
+|                     |                        | resolved); its stream rebuilds the status page    |
 
 Every write is conditional; one decision is one transaction, so a delivery is applied
 exactly once and concurrent deliveries cannot lose each other's updates.
@@ -18,17 +21,21 @@ exactly once and concurrent deliveries cannot lose each other's updates.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from functions import clock
 from functions.incident import Incident, TimelineEntry
 from functions.intake.signal import Signal
 from functions.lifecycle import Decision
+from functions.maintenance.window import MaintenanceWindow
+from functions.policy import RUNBOOK
+from functions.status_page.public import PublicIncident, public_view
 
 # The table's shape: infra/ builds the table from these names; nothing else spells them.
 PARTITION_KEY = "pk"
@@ -38,6 +45,9 @@ TTL_ATTRIBUTE = "expires_at"
 DELIVERY_TTL = timedelta(days=14)
 CHANGE_TTL = timedelta(days=30)
 MESSAGE_RECLAIM_AFTER = timedelta(minutes=2)
+STATUS_PAGE_PK = "STATUS_PAGE"  # the status page's stream filter (infra) and handler match on it
+# A resolved incident stays on the page for the runbook's window; TTL deletion lags, the page filters.
+STATUS_PAGE_TTL = timedelta(days=RUNBOOK.status_page_days + 5)
 
 
 class DuplicateDelivery(Exception):
@@ -46,6 +56,15 @@ class DuplicateDelivery(Exception):
 
 class ConcurrentUpdate(Exception):
     """Someone else changed the incident first: re-read and decide again."""
+
+
+class ServiceState(BaseModel):
+    """What the intake needs to know about a service before deciding, read in one BatchGetItem."""
+
+    open: Incident | None = None
+    last_resolved: str | None = None
+    windows: list[MaintenanceWindow] = []
+    windows_version: int = 0
 
 
 class Change(BaseModel):
@@ -60,7 +79,8 @@ class Change(BaseModel):
 
 class IncidentStore(Protocol):
     def open_incident(self, service: str) -> Incident | None: ...
-    def service_state(self, service: str) -> tuple[Incident | None, str | None]: ...
+    def service_state(self, service: str) -> ServiceState: ...
+    def save_windows(self, service: str, windows: list[MaintenanceWindow], expected_version: int) -> None: ...
     def get(self, incident_id: str) -> Incident | None: ...
     def commit(
         self, decision: Decision, *, now: datetime, delivery_key: str | None = None, signal: Signal | None = None
@@ -85,25 +105,57 @@ def _ttl(moment: datetime) -> dict[str, str]:
 
 
 class DynamoIncidentStore:
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(self, client: Any, table_name: str, *, private_services: Collection[str] = ()) -> None:
         self._db = client
         self._table = table_name
+        self._private_services = frozenset(private_services)  # never on the status page (synthetic test)
 
     # --- reads -------------------------------------------------------------------------------
 
     def open_incident(self, service: str) -> Incident | None:
-        return self.service_state(service)[0]
+        return self.service_state(service).open
 
-    def service_state(self, service: str) -> tuple[Incident | None, str | None]:
-        """The service's open incident and its last resolved one's id, the pointers in one read."""
-        keys = [{"pk": _s(f"SERVICE#{service}"), "sk": _s(sk)} for sk in ("OPEN", "LAST_RESOLVED")]
+    def service_state(self, service: str) -> ServiceState:
+        """The service's open incident, last resolved id and maintenance windows: its items in one read."""
+        items = self._service_items(f"SERVICE#{service}", ("OPEN", "LAST_RESOLVED", "MAINTENANCE"))
+        open_id = items["OPEN"]["incident_id"]["S"] if "OPEN" in items else None
+        resolved = items["LAST_RESOLVED"]["incident_id"]["S"] if "LAST_RESOLVED" in items else None
+        windows = items.get("MAINTENANCE")
+        return ServiceState(
+            open=self.get(open_id) if open_id else None,
+            last_resolved=resolved,
+            windows=_windows(windows["doc"]["S"]) if windows else [],
+            windows_version=int(windows["version"]["N"]) if windows else 0,
+        )
+
+    def _service_items(self, pk: str, sort_keys: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+        keys = [{"pk": _s(pk), "sk": _s(sk)} for sk in sort_keys]
         response = self._db.batch_get_item(RequestItems={self._table: {"Keys": keys, "ConsistentRead": True}})
-        pointers = {item["sk"]["S"]: item["incident_id"]["S"] for item in response["Responses"].get(self._table, [])}
-        if response.get("UnprocessedKeys"):
-            pointers = {sk: found["incident_id"]["S"] for sk in ("OPEN", "LAST_RESOLVED")
-                        if (found := self._get_item(f"SERVICE#{service}", sk))}  # fmt: skip
-        open_id = pointers.get("OPEN")
-        return (self.get(open_id) if open_id else None), pointers.get("LAST_RESOLVED")
+        if response.get("UnprocessedKeys"):  # throttled: the same reads one by one
+            return {sk: found for sk in sort_keys if (found := self._get_item(pk, sk))}
+        return {item["sk"]["S"]: item for item in response["Responses"].get(self._table, [])}
+
+    def save_windows(self, service: str, windows: list[MaintenanceWindow], expected_version: int) -> None:
+        """Replace the service's windows if nobody changed them since `expected_version` was read."""
+        doc = "[" + ",".join(window.model_dump_json() for window in windows) + "]"
+        condition = "attribute_not_exists(pk)" if expected_version == 0 else "version = :expected"
+        values = {":expected": _n(expected_version)} if expected_version else {}
+        try:
+            self._db.put_item(
+                TableName=self._table,
+                Item={
+                    "pk": _s(f"SERVICE#{service}"),
+                    "sk": _s("MAINTENANCE"),
+                    "doc": _s(doc),
+                    "version": _n(expected_version + 1),
+                },
+                ConditionExpression=condition,
+                **({"ExpressionAttributeValues": values} if values else {}),
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise ConcurrentUpdate(f"maintenance windows of {service} changed meanwhile") from error
+            raise
 
     def get(self, incident_id: str) -> Incident | None:
         item = self._get_item(f"INCIDENT#{incident_id}", "META")
@@ -120,6 +172,20 @@ class DynamoIncidentStore:
     def recent_changes(self, service: str, since: datetime) -> list[Change]:
         items = self._query(f"SERVICE#{service}", f"CHANGE#{since.isoformat()}", between="CHANGE#~")
         return [Change.model_validate_json(item["doc"]["S"]) for item in items]
+
+    def status_page_history(self, since: datetime) -> list[PublicIncident]:
+        """Public incidents open now or resolved since `since`, oldest first (one Query).
+
+        The filter is on the resolve time, not the key's open time: an incident opened before
+        `since` and still open (or resolved after it) belongs on the page.
+        """
+        items = self._query(
+            STATUS_PAGE_PK,
+            "INCIDENT#",
+            FilterExpression="attribute_not_exists(resolved_at) OR resolved_at >= :since",
+            ExpressionAttributeValues={":since": _s(since.isoformat())},
+        )
+        return [PublicIncident.model_validate_json(item["doc"]["S"]) for item in items]
 
     # --- the one write path --------------------------------------------------------------------
 
@@ -139,6 +205,7 @@ class DynamoIncidentStore:
             items.append(self._put_incident(stored, expected=None if decision.created else incident.version))
             items.extend(self._timeline_puts(stored, decision.timeline))
             items.extend(self._pointer_writes(stored, decision))
+            items.append(self._status_page_write(stored))
         if decision.record_change and signal is not None:
             items.append(self._put_change(signal, stored.service if stored else None))
         if items:
@@ -229,6 +296,8 @@ class DynamoIncidentStore:
 
     def _pointer_writes(self, incident: Incident, decision: Decision) -> list[dict[str, Any]]:
         pk = _s(f"SERVICE#{incident.service}")
+        if decision.standalone:
+            return []
         if decision.created:
             return [
                 {
@@ -257,6 +326,22 @@ class DynamoIncidentStore:
                 },
             ]
         return []
+
+    def _status_page_write(self, incident: Incident) -> dict[str, Any]:
+        """Its public view, or its removal once it is not public (a no-op when it never was).
+
+        Written with every commit: an unchanged view is an unchanged item, and DynamoDB Streams
+        records nothing for a write that changes nothing, so the page is rebuilt only on a change.
+        """
+        key = {"pk": _s(STATUS_PAGE_PK), "sk": _s(f"INCIDENT#{incident.opened_at.isoformat()}#{incident.id}")}
+        view = public_view(incident, private_services=self._private_services)
+        if view is None:
+            return {"Delete": {"TableName": self._table, "Key": key}}
+        item = {**key, "doc": _s(view.model_dump_json())}
+        if view.resolved_at is not None:
+            item["resolved_at"] = _s(view.resolved_at.isoformat())
+            item["expires_at"] = _ttl(view.resolved_at + STATUS_PAGE_TTL)
+        return {"Put": {"TableName": self._table, "Item": item}}
 
     def _put_change(self, signal: Signal, service: str | None) -> dict[str, Any]:
         change = Change(
@@ -296,9 +381,9 @@ class DynamoIncidentStore:
         item: dict[str, Any] | None = response.get("Item")
         return item
 
-    def _query(self, pk: str, prefix: str, between: str | None = None) -> list[dict[str, Any]]:
+    def _query(self, pk: str, prefix: str, between: str | None = None, **extra: Any) -> list[dict[str, Any]]:
         condition = "pk = :pk AND begins_with(sk, :prefix)"
-        values = {":pk": _s(pk), ":prefix": _s(prefix)}
+        values = {":pk": _s(pk), ":prefix": _s(prefix), **extra.pop("ExpressionAttributeValues", {})}
         if between:
             condition = "pk = :pk AND sk BETWEEN :prefix AND :end"
             values[":end"] = _s(between)
@@ -308,6 +393,7 @@ class DynamoIncidentStore:
             "KeyConditionExpression": condition,
             "ExpressionAttributeValues": values,
             "ConsistentRead": True,
+            **extra,
         }
         while True:
             page = self._db.query(**kwargs)
@@ -315,6 +401,15 @@ class DynamoIncidentStore:
             if "LastEvaluatedKey" not in page:
                 return items
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _windows(doc: str) -> list[MaintenanceWindow]:
+    return _window_list().validate_json(doc)
+
+
+@cache
+def _window_list() -> TypeAdapter[list[MaintenanceWindow]]:
+    return TypeAdapter(list[MaintenanceWindow])
 
 
 MAX_ATTEMPTS = 8

@@ -12,9 +12,20 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from functions.incident import Acknowledgement, Incident, IncidentStatus, MemberAlarm, TimelineEntry, incident_id
-from functions.intake.signal import AlarmState, Signal, SignalSource
-from functions.policy import RUNBOOK, Level, Runbook
+from functions.declared.declaration import Declaration
+from functions.incident import (
+    Acknowledgement,
+    Incident,
+    IncidentOrigin,
+    IncidentStatus,
+    MaintenanceHold,
+    MemberAlarm,
+    TimelineEntry,
+    incident_id,
+)
+from functions.intake.signal import BAND_COMPARISONS, AlarmMetric, AlarmState, Signal, SignalSource
+from functions.maintenance.window import MaintenanceWindow
+from functions.policy import RUNBOOK, AlarmRule, Level, Runbook, Scenario
 from functions.scenarios import Action, Classification
 from functions.services import ServiceConfig
 
@@ -40,6 +51,7 @@ class Decision(BaseModel):
     escalate: Escalate = Escalate.NONE
     release_open_pointer: bool = False
     record_change: bool = False
+    standalone: bool = False  # a declared incident: it does not take the service's open-alarm slot (D13)
 
 
 def decide(
@@ -49,8 +61,10 @@ def decide(
     service: ServiceConfig,
     now: datetime,
     runbook: Runbook = RUNBOOK,
+    window: MaintenanceWindow | None = None,
 ) -> Decision:
-    decision = _decide(current, signal, classification, service, now, runbook)
+    """`window` is the maintenance window the signal fell in, if any (D14)."""
+    decision = _decide(current, signal, classification, service, now, runbook, window)
     incident = decision.incident
     if incident is not None and decision.escalate is Escalate.RESCHEDULE:
         incident.escalation_generation += 1
@@ -72,14 +86,15 @@ def _decide(
     service: ServiceConfig,
     now: datetime,
     runbook: Runbook = RUNBOOK,
+    window: MaintenanceWindow | None = None,
 ) -> Decision:
     if classification.action is Action.IGNORE:
         return Decision()
     if signal.source is not SignalSource.ALARM:
-        return _info_signal(current, signal, classification, service, now, runbook)
+        return _info_signal(current, signal, classification, service, now, runbook, window)
     if current is None:
         if classification.action is Action.OPEN:
-            return _open(signal, classification, service, now, runbook)
+            return _open(signal, classification, service, now, runbook, window)
         return Decision()
     if classification.action is Action.OPEN:
         return _alarm_fires(current, signal, classification, now)
@@ -89,12 +104,18 @@ def _decide(
 
 
 def _open(
-    signal: Signal, classification: Classification, service: ServiceConfig, now: datetime, runbook: Runbook
+    signal: Signal,
+    classification: Classification,
+    service: ServiceConfig,
+    now: datetime,
+    runbook: Runbook,
+    window: MaintenanceWindow | None = None,
 ) -> Decision:
     assert classification.severity is not None and classification.scenario is not None
     scenario = runbook.scenario(classification.scenario)
     severity = runbook.severity(classification.severity)
     opened_at = signal.occurred_at
+    hold = MaintenanceHold(window_id=window.id, reason=window.reason, until=window.ends_at) if window else None
     incident = Incident(
         id=incident_id(service.name, opened_at, signal.dedup_key),
         service=service.name,
@@ -105,21 +126,53 @@ def _open(
         affected_systems=service.affected_systems(scenario.affected) or [service.name],
         opened_at=opened_at,
         updated_at=now,
-        alarms=_member(signal, classification) if signal.source is SignalSource.ALARM else {},
+        alarms=_member(signal, classification, runbook) if signal.source is SignalSource.ALARM else {},
         severity_reason=classification.basis,
         next_update_at=now + timedelta(seconds=severity.update_every_seconds),
+        maintenance=hold,
     )
-    entry = TimelineEntry(
-        at=now,
-        kind="opened",
-        text=f"Incident opened at {classification.severity.value} ({scenario.title}) by {signal.name}: "
-        f"{classification.basis}",
+    incident.public = _public(incident, scenario, service, runbook)
+    text = (
+        f"Incident opened at {classification.severity.value} ({scenario.title}) by {signal.name}: "
+        f"{classification.basis}"
     )
-    return Decision(incident=incident, created=True, timeline=[entry], notify=[Notify.INITIAL], escalate=Escalate.START)
+    timeline = [TimelineEntry(at=now, kind="opened", text=text)]
+    if hold is not None:
+        timeline.append(_entry(now, "maintenance", _hold_text(incident, runbook)))
+    return Decision(
+        incident=incident, created=True, timeline=timeline, notify=[Notify.INITIAL], escalate=Escalate.START
+    )
 
 
-def _member(signal: Signal, classification: Classification) -> dict[str, MemberAlarm]:
+def held(incident: Incident, runbook: Runbook = RUNBOOK) -> bool:
+    """In a maintenance window and below the policy's paging floor: announced once, nobody paged (D14)."""
+    floor = runbook.maintenance_pages_from
+    return incident.maintenance is not None and floor.outranks(incident.severity)
+
+
+def _hold_text(incident: Incident, runbook: Runbook) -> str:
+    assert incident.maintenance is not None
+    until = f"{incident.maintenance.until:%Y-%m-%d %H:%M} UTC"
+    if held(incident, runbook):
+        return f"Opened in maintenance window {incident.maintenance.window_id}: pages held until {until}"
+    return f"Opened in maintenance window {incident.maintenance.window_id}, but {incident.severity.value} pages anyway"
+
+
+def _public(
+    incident: Incident, scenario: Scenario, service: ServiceConfig, runbook: Runbook, chosen: bool | None = None
+) -> bool:
+    """D12: the person's choice, else the policy's; never the responder's own test, nor a held incident."""
+    if service.synthetic:
+        return False
+    if chosen is not None:
+        return chosen
+    policy = runbook.severity(incident.severity).public and scenario.public_by_default
+    return policy and not held(incident, runbook)
+
+
+def _member(signal: Signal, classification: Classification, runbook: Runbook = RUNBOOK) -> dict[str, MemberAlarm]:
     assert classification.severity is not None and classification.scenario is not None
+    rule = runbook.rule(classification.rule) if classification.rule else None
     return {
         signal.name: MemberAlarm(
             name=signal.name,
@@ -129,8 +182,23 @@ def _member(signal: Signal, classification: Classification) -> dict[str, MemberA
             scenario=classification.scenario,
             since=signal.occurred_at,
             reason=signal.reason,
+            metric=_with_rule(signal.alarm_metric, rule),
         )
     }
+
+
+def _with_rule(metric: AlarmMetric | None, rule: AlarmRule | None) -> AlarmMetric | None:
+    """EventBridge and Lambda-action payloads carry no comparison or configured threshold: the rule's fill them.
+
+    The runbook's threshold is what our stack configured the alarm with; a band rule's "threshold" is
+    the band's width in standard deviations, never a line on the metric's axis.
+    """
+    if metric is None or rule is None or metric.threshold_from == "alarm":
+        return metric
+    update: dict[str, object] = {"comparison": metric.comparison or rule.comparison}
+    if not metric.is_band and rule.comparison not in BAND_COMPARISONS:
+        update |= {"threshold": rule.threshold, "threshold_from": "policy"}
+    return metric.model_copy(update=update)
 
 
 def _alarm_fires(current: Incident, signal: Signal, classification: Classification, now: datetime) -> Decision:
@@ -153,8 +221,12 @@ def _alarm_fires(current: Incident, signal: Signal, classification: Classificati
     elif member is None:
         timeline.append(_entry(now, "joined", f"{signal.name} joined ({classification.basis})"))
     if classification.severity.outranks(incident.severity):
+        was_held = held(incident)
         timeline.append(_upgrade(incident, signal.name, classification, now))
-        notify.append(Notify.UPDATE)
+        if was_held and not held(incident):
+            timeline.append(_entry(now, "maintenance", _hold_text(incident, RUNBOOK)))
+        if not held(incident):  # announced once: a held incident stays quiet until it pages (D14)
+            notify.append(Notify.UPDATE)
         escalate = Escalate.RESCHEDULE
     return Decision(incident=incident, timeline=timeline, notify=notify, escalate=escalate)
 
@@ -198,7 +270,8 @@ def _alarm_clears(current: Incident, signal: Signal, classification: Classificat
     incident.monitoring_announced_at = now
     incident.actions_taken.append(f"All alarms OK since {now:%H:%M} UTC; monitoring for stabilisation")
     timeline.append(_entry(now, "monitoring", "All alarms OK: monitoring for stabilisation"))
-    return Decision(incident=incident, timeline=timeline, notify=[Notify.UPDATE], escalate=Escalate.RESCHEDULE)
+    notify = [] if held(incident) else [Notify.UPDATE]
+    return Decision(incident=incident, timeline=timeline, notify=notify, escalate=Escalate.RESCHEDULE)
 
 
 def _flapping(incident: Incident, now: datetime, runbook: Runbook = RUNBOOK) -> bool:
@@ -221,6 +294,7 @@ def _info_signal(
     service: ServiceConfig,
     now: datetime,
     runbook: Runbook,
+    window: MaintenanceWindow | None,
 ) -> Decision:
     text = f"{signal.source.value} event {signal.name}: {signal.reason}".strip()
     if current is not None:
@@ -228,15 +302,18 @@ def _info_signal(
         timeline = [_entry(now, "context", text)]
         severity = classification.severity
         if classification.action is Action.OPEN and severity is not None and severity.outranks(incident.severity):
-            # An event that means breakage raises the open incident like a more severe alarm does (D11).
+            # An event that means breakage raises the open incident like a more severe alarm does (D16).
+            was_held = held(incident, runbook)
             timeline.append(_upgrade(incident, signal.name, classification, now))
+            if was_held and not held(incident, runbook):
+                timeline.append(_entry(now, "maintenance", _hold_text(incident, runbook)))
+            notify = [] if held(incident, runbook) else [Notify.UPDATE]  # a held incident stays quiet (D14)
             return Decision(
-                incident=incident, timeline=timeline, notify=[Notify.UPDATE], escalate=Escalate.RESCHEDULE,
-                record_change=True,
-            )  # fmt: skip
+                incident=incident, timeline=timeline, notify=notify, escalate=Escalate.RESCHEDULE, record_change=True
+            )
         return Decision(incident=incident, timeline=timeline, record_change=True)
     if classification.action is Action.OPEN:
-        decision = _open(signal, classification, service, now, runbook)
+        decision = _open(signal, classification, service, now, runbook, window)
         return decision.model_copy(update={"record_change": True})
     return Decision(record_change=True)
 
@@ -267,7 +344,7 @@ def resolve(
         timeline=[entry],
         notify=[Notify.RESOLUTION],
         escalate=Escalate.STOP,
-        release_open_pointer=True,
+        release_open_pointer=current.origin is IncidentOrigin.ALARM,
     )
 
 
@@ -334,3 +411,92 @@ def record_execution(started: Incident) -> Callable[[Incident, datetime], Decisi
         return Decision(incident=current.model_copy(update={"escalation_execution": started.escalation_execution}))
 
     return change
+
+
+def declare(declaration: Declaration, service: ServiceConfig, now: datetime, runbook: Runbook = RUNBOOK) -> Decision:
+    """A person declared an incident (D13): it opens on its own, whatever else the service has open."""
+    scenario = runbook.scenario(declaration.kind)
+    cadence = runbook.severity(declaration.severity).update_every_seconds
+    basis = f"declared by {declaration.by} via {declaration.via}"
+    incident = Incident(
+        id=incident_id(service.name, declaration.declared_at, declaration.delivery_key),
+        service=service.name,
+        scenario=scenario.name,
+        severity=declaration.severity,
+        title=f"{scenario.title}: {declaration.title}",
+        impact=declaration.impact or scenario.impact,
+        affected_systems=service.affected_systems(scenario.affected) or [service.name],
+        opened_at=declaration.declared_at,
+        updated_at=now,
+        severity_reason=basis,
+        next_update_at=now + timedelta(seconds=cadence),
+        origin=IncidentOrigin.DECLARED,
+        declared_by=declaration.by,
+    )
+    incident.public = _public(incident, scenario, service, runbook, declaration.public)
+    entry = TimelineEntry(
+        at=now,
+        kind="declared",
+        text=f"Declared {declaration.severity.value} {scenario.title} by {declaration.by} via {declaration.via}",
+        actor=declaration.by,
+        channel=declaration.via,
+    )
+    return Decision(
+        incident=incident,
+        created=True,
+        timeline=[entry],
+        notify=[Notify.INITIAL],
+        escalate=Escalate.START,
+        standalone=True,
+    )
+
+
+def still_alarming(incident: Incident, states: dict[str, AlarmState]) -> list[str]:
+    """The incident's alarms in ALARM now: CloudWatch's word where it has one, else the incident's record."""
+    return [name for name, alarm in incident.alarms.items() if states.get(name, alarm.state) is AlarmState.ALARM]
+
+
+def recovered(incident: Incident, states: dict[str, AlarmState]) -> bool:
+    """Every alarm OK: a held incident then ends quietly. One opened by an event (no alarms) never recovers so."""
+    return bool(incident.alarms) and not still_alarming(incident, states)
+
+
+def end_maintenance(
+    current: Incident, states: dict[str, AlarmState], service: ServiceConfig, now: datetime, runbook: Runbook = RUNBOOK
+) -> Decision:
+    """The window ended and the incident has not recovered: from now on it is a normal one (D14).
+
+    The ladder counts from now, so the running escalation pages L1 at once; an incident whose alarms
+    all recovered is resolved instead (escalation/step.py), never paged.
+    """
+    if not current.is_open or current.maintenance is None or recovered(current, states):
+        return Decision()
+    alarming = still_alarming(current, states)
+    incident = current.model_copy(deep=True)
+    for name, alarm in incident.alarms.items():
+        state = AlarmState.ALARM if name in alarming else AlarmState.OK
+        incident.alarms[name] = alarm.model_copy(update={"state": state})
+    cause = ", ".join(alarming) + " still in ALARM" if alarming else "its cause was not cleared"
+    text = f"Maintenance window {current.maintenance.window_id} ended and {cause}: escalation starts now"
+    incident.maintenance = None
+    incident.ladder_started_at = now
+    incident.updated_at = now
+    incident.status = IncidentStatus.INVESTIGATING
+    incident.monitoring_since = None
+    incident.public = _public(incident, runbook.scenario(incident.scenario), service, runbook)
+    incident.actions_taken.append(text)
+    promise_next_update(incident, now, runbook)
+    return Decision(incident=incident, timeline=[_entry(now, "maintenance", text)], notify=[Notify.UPDATE])
+
+
+def move_hold(current: Incident, window_id: str, until: datetime, now: datetime) -> Decision:
+    """A person extended or ended the window holding the incident: it wakes at the window's new end."""
+    hold = current.maintenance
+    if not current.is_open or hold is None or hold.window_id != window_id or hold.until == until:
+        return Decision()
+    incident = current.model_copy(deep=True)
+    incident.maintenance = hold.model_copy(update={"until": until})
+    incident.updated_at = now
+    incident.escalation_generation += 1
+    text = f"Maintenance window {window_id} now ends {until:%Y-%m-%d %H:%M} UTC"
+    return Decision(incident=incident, timeline=[_entry(now, "maintenance", text)], escalate=Escalate.RESCHEDULE)

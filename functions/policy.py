@@ -59,6 +59,8 @@ class SeverityPolicy:
     update_every_seconds: int  # promised cadence of status updates (D5)
     human_confirms_resolution: bool  # D4: OK alarms move to Monitoring, a person resolves
     postmortem_due_seconds: int | None  # D6: None = no post-mortem required
+    incident_channel: bool  # D11: a Slack channel of its own (the runbook's "Create Incident Channel")
+    public: bool  # D12: shown on the public status page (a person can override per incident)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -107,6 +109,10 @@ class Scenario:
     impact: str
     affected: tuple[str, ...]  # resource kinds named in "Affected Systems"
     checks: tuple[str, ...]  # diagnostic checks, by registry name
+    public_title: str = "Service disruption"  # what a status-page visitor reads: no alarm text, no hostnames
+    public_impact: Literal["outage", "degraded"] = "degraded"  # the service's state on the status page
+    public_by_default: bool = True  # D12: False keeps it off the status page until a person sets it public
+    declared_severity: Severity | None = None  # D13: people declare it (`responder declare`); no alarm can
 
 
 class EventAction(StrEnum):
@@ -114,7 +120,7 @@ class EventAction(StrEnum):
 
     IGNORE = "ignore"  # nothing recorded
     TIMELINE = "timeline"  # on the service's open incident's timeline and kept as a recent change; pages nobody
-    OPEN = "open"  # opens an incident, or joins the open one and raises it to the row's severity (D11)
+    OPEN = "open"  # opens an incident, or joins the open one and raises it to the row's severity (D16)
 
 
 EventSource = Literal["ecs", "rds", "health"]
@@ -175,6 +181,13 @@ class Runbook:
     exhausted_reminder_limit: int  # D9: reminders to L4 after the ladder is exhausted
     unknown_alarm_scenario: str = "unclassified"
     incident_channel_prefix: str = "#incident-"
+    status_page_days: int = 90  # D12: history a visitor sees
+    maintenance_pages_from: Severity = Severity.P0  # D14: in a maintenance window only this and worse page
+
+    @property
+    def declarable(self) -> tuple[Scenario, ...]:
+        """Scenarios that come from people, not alarms (D13)."""
+        return tuple(scenario for scenario in self.scenarios if scenario.declared_severity is not None)
 
     def severity(self, severity: Severity) -> SeverityPolicy:
         return self._severities[severity]
@@ -227,6 +240,8 @@ SEVERITIES = (
         update_every_seconds=30 * MINUTE,
         human_confirms_resolution=True,
         postmortem_due_seconds=2 * DAY,
+        incident_channel=True,
+        public=True,
     ),
     SeverityPolicy(
         severity=Severity.P1,
@@ -242,6 +257,8 @@ SEVERITIES = (
         update_every_seconds=1 * HOUR,
         human_confirms_resolution=True,
         postmortem_due_seconds=5 * DAY,
+        incident_channel=True,
+        public=True,
     ),
     SeverityPolicy(
         severity=Severity.P2,
@@ -256,6 +273,8 @@ SEVERITIES = (
         update_every_seconds=4 * HOUR,
         human_confirms_resolution=False,
         postmortem_due_seconds=None,
+        incident_channel=False,
+        public=False,
     ),
     SeverityPolicy(
         severity=Severity.P3,
@@ -269,6 +288,8 @@ SEVERITIES = (
         update_every_seconds=24 * HOUR,
         human_confirms_resolution=False,
         postmortem_due_seconds=None,
+        incident_channel=False,
+        public=False,
     ),
 )
 
@@ -319,6 +340,8 @@ SCENARIOS = (
         impact="Application unavailable: 5xx errors, health checks failing, no response",
         affected=("alb", "ecs", "rds"),
         checks=SERVICE_DOWN_CHECKS,
+        public_title="Service unavailable",
+        public_impact="outage",
     ),
     Scenario(
         name="high-error-rate",
@@ -326,6 +349,8 @@ SCENARIOS = (
         impact="Error rate above 5%: some requests failing",
         affected=("alb", "ecs", "logs", "rds"),
         checks=("alb_error_rate", "error_log_signatures", "rds_instance", "recent_deployments", "ecs_utilization"),
+        public_title="Elevated error rates",
+        public_impact="degraded",
     ),
     Scenario(
         name="performance-degradation",
@@ -334,6 +359,8 @@ SCENARIOS = (
         affected=("alb", "ecs", "rds"),
         # target health too: no healthy targets behind a "slow" alarm is an outage (severity follows the evidence)
         checks=("alb_latency", "alb_target_health", "rds_performance", "ecs_utilization"),
+        public_title="Slow responses",
+        public_impact="degraded",
     ),
     Scenario(
         name="database",
@@ -341,6 +368,8 @@ SCENARIOS = (
         impact="Database connection problems or slow queries",
         affected=("rds", "ecs"),
         checks=("rds_instance", "rds_performance", "error_log_signatures", "recent_deployments"),
+        public_title="Degraded performance",
+        public_impact="degraded",
     ),
     Scenario(
         name="resource-pressure",
@@ -348,6 +377,8 @@ SCENARIOS = (
         impact="ECS tasks near their CPU or memory limits; latency and restarts likely",
         affected=("ecs",),
         checks=("ecs_utilization", "ecs_service", "alb_latency"),
+        public_title="Degraded performance",
+        public_impact="degraded",
     ),
     Scenario(
         name="circuit-breaker",
@@ -355,6 +386,8 @@ SCENARIOS = (
         impact="A dependency is failing and the circuit breaker is shedding calls to it",
         affected=("ecs", "rds", "logs"),
         checks=("error_log_signatures", "alb_error_rate", "rds_instance", "alb_target_health", "recent_deployments"),
+        public_title="Some requests failing",
+        public_impact="degraded",
     ),
     Scenario(
         name="error-budget",
@@ -362,6 +395,8 @@ SCENARIOS = (
         impact="Error budget burning fast: more than 50% of the budget is at risk",
         affected=("alb", "ecs"),
         checks=("alb_error_rate", "error_log_signatures", "alb_target_health", "recent_deployments", "ecs_service"),
+        public_title="Elevated error rates",
+        public_impact="degraded",
     ),
     Scenario(
         name="deployment",
@@ -370,6 +405,8 @@ SCENARIOS = (
         "stopped it (rolling back to the previous revision when the circuit breaker is on)",
         affected=("ecs",),
         checks=("recent_deployments", "ecs_service", "alb_target_health", "error_log_signatures"),
+        public_title="Service disruption after a change",
+        public_impact="degraded",
     ),
     Scenario(
         name="tasks-failing",
@@ -377,6 +414,8 @@ SCENARIOS = (
         impact="ECS cannot start or place the service's tasks: fewer tasks serve than the service wants",
         affected=("ecs",),
         checks=("ecs_service", "recent_deployments", "alb_target_health", "error_log_signatures"),
+        public_title="Degraded performance",
+        public_impact="degraded",
     ),
     Scenario(
         name="aws-issue",
@@ -384,14 +423,18 @@ SCENARIOS = (
         impact="AWS reports an operational issue with a service the application runs on (ALB, ECS or RDS)",
         affected=("alb", "ecs", "rds"),
         checks=("alb_target_health", "ecs_service", "rds_instance"),
+        public_title="Issue with an infrastructure provider",
+        public_impact="degraded",
     ),
     Scenario(
-        name="security-breach",
-        title="Suspected Security Incident",
+        name="abuse-report",
+        title="Abuse Reported by AWS",
         impact="AWS reports abuse (DoS, spam, scanning, malware, ...) coming from the account's resources: "
-        "they may be compromised",
+        "they may be compromised (a suspected security breach)",
         affected=("ecs",),
         checks=("recent_deployments", "ecs_service"),
+        public_title="Security investigation",
+        public_by_default=False,  # like a declared security breach (D12): public only when a person says so
     ),
     Scenario(
         name="config-change",
@@ -399,6 +442,8 @@ SCENARIOS = (
         impact="Infrastructure configuration changed",
         affected=("rds", "ecs"),
         checks=("rds_instance",),
+        public_title="Service disruption after a change",
+        public_impact="degraded",
     ),
     Scenario(
         name="maintenance",
@@ -406,6 +451,57 @@ SCENARIOS = (
         impact="AWS scheduled a change to a resource of the service",
         affected=("rds", "ecs"),
         checks=(),
+        public_title="Scheduled maintenance",
+        public_impact="degraded",
+    ),
+    Scenario(
+        name="data-loss",
+        title="Data Loss",
+        impact="Data corruption or loss reported",
+        affected=("rds",),
+        checks=("rds_instance", "recent_deployments"),
+        public_title="Data integrity issue",
+        public_by_default=False,
+        declared_severity=Severity.P0,
+    ),
+    Scenario(
+        name="security-breach",
+        title="Security Breach",
+        impact="Suspected security incident",
+        affected=(),
+        checks=(),
+        public_title="Security investigation",
+        public_by_default=False,
+        declared_severity=Severity.P0,
+    ),
+    Scenario(
+        name="partial-outage",
+        title="Partial Outage",
+        impact="Core functionality affected",
+        affected=("alb", "ecs", "rds"),
+        checks=SERVICE_DOWN_CHECKS,
+        public_title="Partial outage",
+        declared_severity=Severity.P1,
+    ),
+    Scenario(
+        name="documentation",
+        title="Documentation Issue",
+        impact="Missing or incorrect documentation",
+        affected=(),
+        checks=(),
+        public_title="Documentation issue",
+        public_by_default=False,
+        declared_severity=Severity.P3,
+    ),
+    Scenario(
+        name="enhancement",
+        title="Enhancement Request",
+        impact="Feature request or improvement",
+        affected=(),
+        checks=(),
+        public_title="Enhancement request",
+        public_by_default=False,
+        declared_severity=Severity.P3,
     ),
     Scenario(
         name="unclassified",
@@ -413,6 +509,8 @@ SCENARIOS = (
         impact="An alarm the runbook does not name is firing; impact not yet assessed",
         affected=(),
         checks=("alb_target_health", "ecs_service", "rds_instance"),
+        public_title="Service disruption",
+        public_impact="degraded",
     ),
 )
 
@@ -591,7 +689,7 @@ ALARM_RULES = (
     ),
 )
 
-# --- The event policy (D7, D11-D13): every ECS, RDS and AWS Health event type, and what it does -----
+# --- The event policy (D7, D16-D18): every ECS, RDS and AWS Health event type, and what it does -----
 
 _ECS_DEPLOYMENTS = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_service_deployment_events.html"
 _ECS_SERVICE_ACTIONS = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_service_events.html"
@@ -642,7 +740,7 @@ def _health(category: str, status: tuple[str, ...] = ()) -> dict[EventField, tup
 ECS_DEPLOYMENT_ROWS = _rows(
     "ecs", "ECS Deployment State Change", _ECS_DEPLOYMENTS,
     (_named("SERVICE_DEPLOYMENT_FAILED"), _OPEN, "deployment", _P1,
-     "the deployment failed (circuit breaker): breakage, not information (D11)"),
+     "the deployment failed (circuit breaker): breakage, not information (D16)"),
     (_named("SERVICE_DEPLOYMENT_IN_PROGRESS"), _TIMELINE, "deployment", None,
      "a deployment or a rollback started: the first suspect if something breaks next"),
     (_named("SERVICE_DEPLOYMENT_COMPLETED"), _TIMELINE, "deployment", None,
@@ -815,13 +913,13 @@ RDS_OTHER_ROWS = (
 HEALTH_ROWS = (
     *_rows(
         "health", "AWS Health Event", _HEALTH_EVENTS,
-        ({"service": ("ABUSE",)}, _OPEN, "security-breach", _P0,
-         "AWS reports abuse from the account's resources: suspected security breach (D13)"),
+        ({"service": ("ABUSE",)}, _OPEN, "abuse-report", _P0,
+         "AWS reports abuse from the account's resources: suspected security breach (D18)"),
         (_health("issue", status=("closed",)), _TIMELINE, "aws-issue", None, "AWS closed the issue"),
         (_health("issue"), _OPEN, "aws-issue", _P2,
          "an AWS issue on the ALB, ECS or RDS: the service's own alarms raise it if it suffers"),
         (_health("scheduledChange"), _TIMELINE, "maintenance", None,
-         "a scheduled change (maintenance, retirement), with its window (D13)"),
+         "a scheduled change (maintenance, retirement), with its window (D18)"),
         (_health("accountNotification"), _TIMELINE, "maintenance", None,
          "an account notice (deprecation, certificate rotation) on a service the runbook uses"),
         (_health("investigation"), _TIMELINE, "aws-issue", None,
@@ -832,8 +930,8 @@ HEALTH_ROWS = (
     ),
     *_rows(
         "health", "AWS Health Abuse Event", _HEALTH_EVENTS,
-        ({}, _OPEN, "security-breach", _P0,
-         "AWS reports abuse from the account's resources: suspected security breach (D13)"),
+        ({}, _OPEN, "abuse-report", _P0,
+         "AWS reports abuse from the account's resources: suspected security breach (D18)"),
     ),
 )  # fmt: skip
 

@@ -83,7 +83,7 @@ def _hints(rule: AlarmRule, namespace: str | None) -> set[tuple[str | None, str]
 
 
 def _classify_event(signal: Signal, services: Sequence[ServiceConfig], runbook: Runbook) -> Classification:
-    """The event policy's first row that matches decides (D7); what means breakage is never dropped (D12)."""
+    """The event policy's first row that matches decides (D7); what means breakage is never dropped (D17)."""
     detail_type = signal.detail_type or signal.description
     row = runbook.event_rule(detail_type, signal.event_fields)
     if row is None:
@@ -97,7 +97,7 @@ def _classify_event(signal: Signal, services: Sequence[ServiceConfig], runbook: 
     if service is None:
         service = resolve_service(signal, services, fallback=True)
         owner = f"the one configured service, {service}" if service else "no one service: opened unassigned"
-        basis += f"; it names no resource of a configured service, so it goes to {owner} (D12)"
+        basis += f"; it names no resource of a configured service, so it goes to {owner} (D17)"
     return Classification(
         scenario=row.scenario,
         severity=row.severity,

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
+SERVICE_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$"
+
 
 class ServiceConfig(BaseModel):
     """One service as the runbook knows it. Defaults are the runbook's own names."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: str = Field(default="flask-sre-challenge", pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$")
+    name: str = Field(default="flask-sre-challenge", pattern=SERVICE_NAME_PATTERN)
     load_balancer: str = "flask-sre-challenge-alb"
     target_group: str = "flask-sre-challenge-tg"
     cluster: str = "flask-sre-challenge-cluster"

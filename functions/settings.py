@@ -40,6 +40,12 @@ class Settings(BaseModel):
     SLACK_SIGNING_SECRET_ID: str = ""
     POSTMORTEM_BUCKET: str = ""
     OPS_TOPIC_ARN: str = ""
+    INTAKE_FUNCTION_NAME: str = ""  # the actions API hands declarations and windows to the intake
+    API_SIGNING_SECRET_ID: str = ""  # signed POST /incidents and /maintenance (responder declare, scripts)
+    STATUS_PAGE_BUCKET: str = ""  # the status page function's only target (index.html, status.json)
+
+    def service_names(self) -> list[str]:
+        return [service.name for service in self.SERVICES]
 
     def service(self, name: str | None) -> ServiceConfig:
         for service in self.SERVICES:

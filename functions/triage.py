@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from functions import clock
+from functions.declared.declaration import Declaration
 from functions.diagnosis import Diagnoser, record_diagnosis
 from functions.escalation.executions import Escalator
 from functions.incident import Incident
@@ -27,9 +28,10 @@ from functions.incident_store import (
     IncidentStore,
     apply_change,
 )
-from functions.intake.parse import Rejected, parse_event
+from functions.intake.parse import Command, Rejected, parse_event
 from functions.intake.signal import Signal
-from functions.lifecycle import Decision, Escalate, Notify, decide, record_execution
+from functions.lifecycle import Decision, Escalate, Notify, decide, declare, move_hold, record_execution
+from functions.maintenance.window import MaintenanceWindow, WindowEnd, active, ended, merged
 from functions.notifications.sender import IncidentMessenger
 from functions.observability import logger
 from functions.scenarios import Action, Classification, classify
@@ -43,6 +45,7 @@ class Result(StrEnum):
     DUPLICATE = "duplicate"
     IGNORED = "ignored"
     REJECTED = "rejected"
+    RECORDED = "recorded"  # a maintenance window kept (or ended) on its service
 
 
 class Outcome(BaseModel):
@@ -52,8 +55,6 @@ class Outcome(BaseModel):
     classification: Classification | None = None
     reason: str = ""
     park: bool = False  # a rejected record to put on the dead-letter queue
-
-
 
 
 class Responder:
@@ -78,11 +79,18 @@ class Responder:
     def handle_event(self, event: Any) -> list[Outcome]:
         return [self._handle_record(record) for record in parse_event(event)]
 
-    def _handle_record(self, record: Signal | Rejected) -> Outcome:
+    def _handle_record(self, record: Signal | Command | Rejected) -> Outcome:
         if isinstance(record, Rejected):
             logger.warning("rejected record", extra={"reason": record.reason})
             return Outcome(result=Result.REJECTED, reason=record.reason, park=record.park)
-        return self.handle_signal(record)
+        if isinstance(record, Signal):
+            return self.handle_signal(record)
+        if record.service not in self.settings.service_names():
+            reason = f"{type(record).__name__} for {record.service!r}, which is not a configured service"
+            return Outcome(result=Result.REJECTED, reason=reason, park=True)
+        if isinstance(record, Declaration):
+            return self.declare(record)
+        return self.keep_window(record)
 
     def handle_signal(self, signal: Signal) -> Outcome:
         classification = classify(signal, self.settings.SERVICES)
@@ -99,9 +107,11 @@ class Responder:
 
     def _apply(self, signal: Signal, classification: Classification) -> Outcome:
         service = self.settings.service(classification.service)
-        current, last_resolved = self.store.service_state(service.name)
+        state = self.store.service_state(service.name)
+        current, last_resolved = state.open, state.last_resolved
         now = clock.now()
-        decision = decide(current, signal, classification, service, now)
+        window = active(state.windows, signal.occurred_at)
+        decision = decide(current, signal, classification, service, now, window=window)
         if decision.created and decision.incident:
             decision.incident.linked_incident = last_resolved
         try:
@@ -122,6 +132,64 @@ class Responder:
             return Outcome(result=Result.OPENED, name=signal.name, incident_id=stored.id, classification=classification)
         self.follow_up(stored, decision, previous_execution=current.escalation_execution if current else None)
         return Outcome(result=Result.UPDATED, name=signal.name, incident_id=stored.id, classification=classification)
+
+    def declare(self, declaration: Declaration) -> Outcome:
+        """A person's incident (D13): opened on its own, then the same first response as an alarm's."""
+        service = self.settings.service(declaration.service)
+        classification = Classification(
+            scenario=declaration.kind,
+            severity=declaration.severity,
+            service=service.name,
+            rule=None,
+            action=Action.OPEN,
+            basis=f"declared by {declaration.by} via {declaration.via}",
+        )
+        now = clock.now()
+        decision = declare(declaration, service, now)
+        assert decision.incident is not None
+        outcome = Outcome(
+            result=Result.OPENED,
+            name=declaration.title,
+            incident_id=decision.incident.id,
+            classification=classification,
+        )
+        try:
+            stored = self.store.commit(decision, now=now, delivery_key=declaration.delivery_key)
+        except DuplicateDelivery:
+            existing = self.store.get(decision.incident.id)
+            if existing is not None and not existing.first_response_done:
+                self.first_response(existing)
+            return outcome.model_copy(update={"result": Result.DUPLICATE})
+        assert stored is not None
+        self.first_response(stored)
+        return outcome
+
+    def keep_window(self, change: MaintenanceWindow | WindowEnd) -> Outcome:
+        """Store a window (or its early end) on the service; move the hold of an incident it covers."""
+        for _ in range(MAX_ATTEMPTS):
+            state = self.store.service_state(change.service)
+            if isinstance(change, MaintenanceWindow):
+                windows, until = merged(state.windows, change, clock.now()), change.ends_at
+            else:
+                windows, until = ended(state.windows, change), change.ended_at
+            try:
+                self.store.save_windows(change.service, windows, state.windows_version)
+                break
+            except ConcurrentUpdate:
+                continue
+        else:
+            raise ConcurrentUpdate(f"gave up storing maintenance window {change.id}")
+        if state.open is not None:
+            self._move_hold(state.open, change.id, until)
+        return Outcome(result=Result.RECORDED, name=change.id, reason=f"maintenance window of {change.service}")
+
+    def _move_hold(self, incident: Incident, window_id: str, until: datetime) -> None:
+        def change(current: Incident, now: datetime) -> Decision:
+            return move_hold(current, window_id, until, now)
+
+        before, decision, stored = apply_change(self.store, incident.id, change, known=incident)
+        if stored is not None:
+            self.follow_up(stored, decision, previous_execution=before.escalation_execution)
 
     def first_response(self, incident: Incident) -> Incident:
         """Diagnose, notify, start the clock; each step skips itself if done before.

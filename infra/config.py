@@ -19,6 +19,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from functions.policy import Level, Severity
+from functions.roster import Roster, dump_roster, error_line
+from functions.roster.model import problem
 from functions.services import ServiceConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +38,10 @@ LOG_RETENTION = {
     365: "ONE_YEAR", 400: "THIRTEEN_MONTHS", 545: "EIGHTEEN_MONTHS", 731: "TWO_YEARS",
     1096: "THREE_YEARS", 1827: "FIVE_YEARS", 3653: "TEN_YEARS",
 }  # fmt: skip
+# An SSM parameter's value: up to 4 KB in the standard tier, 8 KB in the advanced one.
+SSM_STANDARD_VALUE_BYTES = 4096
+SSM_ADVANCED_VALUE_BYTES = 8192
+_SSM_PARAMETER_NAME = r"^(/?[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*)?$"
 
 
 class ConfigError(Exception):
@@ -141,6 +147,15 @@ class ResponderConfig(BaseModel):
     deletion_protection: bool = True
     action_base_url: str = Field(default="", description="overrides the HTTP API URL in one-click links")
     synthetic_test: SyntheticTest = SyntheticTest()
+    roster: Roster | None = Field(
+        default=None, description="the on-call roster (functions/roster); the stack writes it to an SSM parameter"
+    )
+    roster_parameter: str = Field(
+        default="",
+        max_length=1011,
+        pattern=_SSM_PARAMETER_NAME,
+        description="instead of `roster`: an SSM parameter you keep yourself (String or SecureString)",
+    )
 
     @field_validator("alert_emails")
     @classmethod
@@ -170,6 +185,26 @@ class ResponderConfig(BaseModel):
             raise ValueError(f"synthetic_test.service {self.synthetic_test.service!r} is a real service's name")
         return self
 
+    @model_validator(mode="after")
+    def _one_roster_that_fits(self) -> ResponderConfig:
+        if self.roster is not None and self.roster_parameter:
+            raise problem(
+                "give either roster (the stack writes it to SSM) or roster_parameter (one you keep), not both",
+                "roster_parameter",
+            )
+        size = len(self.roster_json().encode()) if self.roster is not None else 0
+        if size > SSM_ADVANCED_VALUE_BYTES:
+            raise problem(
+                f"{size} bytes as JSON; an SSM parameter holds at most {SSM_ADVANCED_VALUE_BYTES} "
+                "(drop past overrides, or keep the roster in roster_parameter)",
+                "roster",
+            )
+        return self
+
+    def roster_json(self) -> str:
+        """The SSM parameter's value: the roster as compact JSON (empty without a roster)."""
+        return dump_roster(self.roster) if self.roster is not None else ""
+
     def runtime_services(self) -> list[dict[str, Any]]:
         """The SERVICES env var: the watched services, then the synthetic test's own service."""
         services = [service.runtime() for service in self.services]
@@ -185,13 +220,13 @@ class ResponderConfig(BaseModel):
             for field in service.placeholders()
         ]
 
-
-def _one_line(error: ValidationError) -> str:
-    first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"])
-    more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
-    message = str(first["msg"]).replace("\n", " ")
-    return f"{where}: {message}{more}" if where else f"{message}{more}"
+    def roster_warnings(self) -> list[str]:
+        if self.roster is None:
+            return [] if self.roster_parameter else ["no roster: pages will name nobody; add \"roster\" to the config"]
+        fictional = self.roster.fictional_people()
+        if not fictional:
+            return []
+        return [f"roster.people {', '.join(fictional)}: fictional 555-01xx numbers (the example); put your team in"]
 
 
 def _services_from_context(value: Any) -> list[Any]:
@@ -238,6 +273,6 @@ def load_config(context: Mapping[str, Any] | None = None) -> ResponderConfig:
             raw["stage"] = context["stage"]
         return ResponderConfig.model_validate(raw)
     except ValidationError as error:
-        raise ConfigError(f"{source}: {_one_line(error)}") from None
+        raise ConfigError(f"{source}: {error_line(error)}") from None
     except ValueError as error:
         raise ConfigError(f"{source}: {error}") from None

@@ -53,6 +53,17 @@ def _findings(stack: Stack) -> list[Finding]:
         Finding("Secrets/SlackSigning", "AwsSolutions-SMG4",
                 "The Slack app's Signing Secret is issued by Slack (app settings → Regenerate); a Lambda "
                 "rotation could only break verification. Re-issued in Slack and put into the secret"),
+        Finding("Secrets/ApiSigning", "AwsSolutions-SMG4",
+                "Rotating the request-signing key breaks every operator's and script's `responder declare` until "
+                "they fetch the new value; rotated manually and announced (docs/deploy.md)"),
+        Finding("Functions/EscalationStepRole/DefaultPolicy",
+                "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:*]",
+                "cloudwatch:DescribeAlarms (read-only) at a maintenance window's end: an incident's alarms are "
+                "any alarm that reached the intake, named at run time, so every alarm of this account and region"),
+        Finding("Functions/ActionsRole/DefaultPolicy",
+                "AwsSolutions-IAM5[Resource::<FunctionsIntake75EA1941.Arn>:*]",
+                "CDK's intake.grant_invoke: the intake function and its versions/aliases only (declarations and "
+                "maintenance windows are handed to the intake asynchronously)"),
         Finding("Secrets/ActionSigning", "AwsSolutions-SMG4",
                 "Rotating the link-signing key invalidates every one-click link already sent to responders of "
                 "open incidents; rotated manually between incidents (docs/deploy.md)"),
@@ -74,10 +85,20 @@ def _findings(stack: Stack) -> list[Finding]:
     api_reasons = {
         "GET--actions--{verb}": "one-click links are opened from email/SMS/Slack by people without AWS credentials; "
         "the function verifies each link's HMAC signature (action-signing secret) and expiry",
+        "POST--actions--{verb}": "the confirmation page's form carries the link's signed token; the function "
+        "verifies its HMAC signature, expiry and single use before acting",
         "POST--incidents--{id}--updates": "updates carry an HMAC signature made with the action-signing secret; "
         "the function rejects unsigned or stale requests",
         "POST--slack--interactions": "Slack cannot send AWS credentials; the function verifies Slack's request "
         "signature (X-Slack-Signature) and timestamp",
+        "POST--slack--commands": "Slack cannot send AWS credentials; the function verifies Slack's request "
+        "signature (X-Slack-Signature) and timestamp before reading the slash command",
+        "POST--incidents": "declarations carry an HMAC signature (X-Responder-Signature) made with the API signing "
+        "secret over the timestamp and body; the function rejects unsigned, forged or stale requests",
+        "POST--maintenance": "windows carry an HMAC signature made with the API signing secret; the function rejects "
+        "unsigned, forged or stale requests",
+        "POST--maintenance--{id}--end": "ending a window carries an HMAC signature made with the API signing "
+        "secret; the function rejects unsigned, forged or stale requests",
     }
     findings += [
         Finding(f"ActionsApi/Api/{route}", "AwsSolutions-APIG4", f"Authorised in the function: {reason}")
@@ -129,7 +150,7 @@ def _log_group_findings(stack: Stack, log_groups: list[str]) -> list[Finding]:
     ]
 
 
-def _construct(stack: Stack, path: str) -> IConstruct:
+def _construct(stack: IConstruct, path: str) -> IConstruct:
     node: IConstruct = stack
     for part in path.split("/"):
         child = node.node.try_find_child(part)
@@ -145,4 +166,36 @@ def acknowledge_findings(stack: Stack, log_groups: list[str]) -> list[Finding]:
         Validations.of(_construct(stack, finding.path)).acknowledge(
             Acknowledgment(id=finding.rule, reason=finding.reason)
         )
+    return findings
+
+
+# The status page site (infra/constructs/status_page.py), paths under the construct itself.
+STATUS_PAGE_FINDINGS = (
+    Finding("Bucket", "AwsSolutions-S1",
+            "Holds only the two public status page files, written by the status page function alone and read "
+            "by the distribution alone (OAC); every object is rebuilt from the incident table, which is the "
+            "record. CloudTrail data events are the audit trail if needed"),
+    Finding("Distribution", "AwsSolutions-CFR1",
+            "A public status page: customers must read it from wherever they are, above all during an outage"),
+    Finding("Distribution", "AwsSolutions-CFR2",
+            "Static, cached, GET/HEAD only, no forms, cookies or query strings in the cache key (a visitor cannot "
+            "bust the cache to reach the origin); Shield Standard covers it. A web ACL would cost more than the "
+            "page and protect nothing it serves"),
+    Finding("Distribution", "AwsSolutions-CFR3",
+            "Access logs would hold visitors' IP addresses (personal data) with no use for them: the page is the "
+            "same public file for everyone; CloudFront's default metrics show requests and error rates"),
+)  # fmt: skip
+DEFAULT_DOMAIN_FINDINGS = (
+    Finding("Distribution", "AwsSolutions-CFR4",
+            "Served on the default *.cloudfront.net name, where CloudFront fixes the viewer policy at TLSv1 and "
+            "it cannot be raised; pass domain_names and an ACM certificate to get TLSv1.2_2021"),
+)  # fmt: skip
+
+
+def acknowledge_status_page(site: IConstruct, *, custom_domain: bool) -> list[Finding]:
+    """Called by the site's construct: its findings hold wherever a stack places it."""
+    findings = list(STATUS_PAGE_FINDINGS) + ([] if custom_domain else list(DEFAULT_DOMAIN_FINDINGS))
+    for finding in findings:
+        acknowledgment = Acknowledgment(id=finding.rule, reason=finding.reason)
+        Validations.of(_construct(site, finding.path)).acknowledge(acknowledgment)
     return findings

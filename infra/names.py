@@ -29,6 +29,8 @@ ACTION_SIGNING_SECRET_ID = env_key("ACTION_SIGNING_SECRET_ID")
 SLACK_SIGNING_SECRET_ID = env_key("SLACK_SIGNING_SECRET_ID")
 POSTMORTEM_BUCKET = env_key("POSTMORTEM_BUCKET")
 OPS_TOPIC_ARN = env_key("OPS_TOPIC_ARN")
+INTAKE_FUNCTION_NAME = env_key("INTAKE_FUNCTION_NAME")
+API_SIGNING_SECRET_ID = env_key("API_SIGNING_SECRET_ID")
 # Read by powertools, not by Settings.
 POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
 LOG_LEVEL = "LOG_LEVEL"
@@ -38,6 +40,7 @@ STACK_ID = "RunbookResponder"  # the CLI's stack id: `cdk deploy RunbookResponde
 INTAKE_HANDLER = "functions.handlers.alarm_intake.handler"
 ESCALATION_STEP_HANDLER = "functions.handlers.escalation_step.handler"
 ACTIONS_HANDLER = "functions.handlers.actions.handler"
+STATUS_PAGE_HANDLER = "functions.handlers.status_page.handler"
 
 # The intake's own metrics (functions/observability.py): namespace, service dimension, and the
 # count of incidents opened (`Intake_<result>`, functions/handlers/alarm_intake.py).

@@ -51,6 +51,7 @@ class RunbookResponderStack(Stack):
             slack_webhook=secrets.slack_webhook,
             action_signing=secrets.action_signing,
             slack_signing=secrets.slack_signing,
+            api_signing=secrets.api_signing,
             postmortems=bucket,
             intake_failures=queues.intake_failures,
         )
@@ -117,6 +118,7 @@ class RunbookResponderStack(Stack):
             "SlackWebhookSecretArn": secrets.slack_webhook.secret_arn,
             "ActionSigningSecretArn": secrets.action_signing.secret_arn,
             "SlackSigningSecretArn": secrets.slack_signing.secret_arn,
+            "ApiSigningSecretArn": secrets.api_signing.secret_arn,
             "PostmortemBucketName": bucket.bucket_name,
             "IntakeFailuresQueueUrl": queues.intake_failures.queue_url,
             "DeliveryFailuresQueueUrl": queues.delivery_failures.queue_url,

@@ -71,6 +71,7 @@ def _cache_key(context: Mapping[str, Any]) -> str:
     digest = hashlib.sha256(json.dumps(context, sort_keys=True, default=str).encode())
     sources = [
         *sorted((REPO_ROOT / "infra").rglob("*.py")),
+        *sorted((REPO_ROOT / "functions" / "roster").rglob("*.py")),  # the roster parameter's JSON
         REPO_ROOT / "functions" / "policy.py",
         REPO_ROOT / "functions" / "services.py",
         REPO_ROOT / "functions" / "settings.py",

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from functions.intake.parse import Rejected, parse_event
+from functions.declared.declaration import Declaration
+from functions.intake.parse import Command, Rejected, parse_event
+from functions.intake.signal import Signal
+from functions.maintenance.window import MaintenanceWindow
 from functions.scenarios import classify
 from functions.settings import load_settings
 
@@ -16,6 +20,9 @@ def classify_event(event: Any) -> list[dict[str, Any]]:
     for record in parse_event(event):
         if isinstance(record, Rejected):
             lines.append({"error": record.reason})
+            continue
+        if not isinstance(record, Signal):
+            lines.append(_command(record))
             continue
         result = classify(record, services)
         lines.append(
@@ -34,6 +41,45 @@ def classify_event(event: Any) -> list[dict[str, Any]]:
             }
         )
     return lines
+
+
+def _command(record: Command) -> dict[str, Any]:
+    """What a person asked for through the actions API, in the same columns."""
+    if isinstance(record, Declaration):
+        return {
+            "source": "declared",
+            "name": record.title,
+            "state": None,
+            "scenario": record.kind,
+            "severity": record.severity.value,
+            "service": record.service,
+            "action": "open",
+            "rule": None,
+            "transport": record.via,
+            "occurred_at": record.declared_at.isoformat(),
+            "basis": f"declared by {record.by} via {record.via} (D13)",
+        }
+    if isinstance(record, MaintenanceWindow):
+        until = f"until {record.ends_at:%Y-%m-%d %H:%M} UTC"
+        return _window_line(record.id, record.service, "window", record.source, record.starts_at, until)
+    by = f"ended by {record.by}"
+    return _window_line(record.id, record.service, "window-end", "api", record.ended_at, by)
+
+
+def _window_line(window_id: str, service: str, action: str, transport: str, at: datetime, what: str) -> dict[str, Any]:
+    return {
+        "source": "maintenance",
+        "name": window_id,
+        "state": None,
+        "scenario": "maintenance",
+        "severity": None,
+        "service": service,
+        "action": action,
+        "rule": None,
+        "transport": transport,
+        "occurred_at": at.isoformat(),
+        "basis": f"maintenance window {what} (D14)",
+    }
 
 
 def _services_env() -> dict[str, str]:

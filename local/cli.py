@@ -53,13 +53,42 @@ def _parser() -> argparse.ArgumentParser:
 
     replay = commands.add_parser("replay", help="run events through the real handlers on an embedded AWS")
     replay.add_argument("files", nargs="+", type=Path, metavar="FILE", help="events, replayed in order as one story")
-    replay.add_argument("--json", action="store_true", help="print one JSON document instead of the transcript")
-    replay.add_argument("--ack-at", metavar="DURATION", help="a person acknowledges at this virtual time (20m)")
     replay.add_argument("--by", default="on-call engineer", metavar="NAME", help="who acknowledges/resolves")
-    replay.add_argument("--resolve-at", metavar="DURATION", help="a person resolves at this virtual time (2h)")
-    replay.add_argument("--until", metavar="DURATION", help="how long to run the escalation clock (default: 12h)")
-    replay.add_argument("--verbose", action="store_true", help="show the handlers' own logs on stderr")
+    _replay_options(replay)
     replay.set_defaults(run=_run_replay)
+
+    declare = commands.add_parser("declare", help="declare an incident no alarm can raise (locally, or --url)")
+    declare.add_argument("words", nargs="+", metavar="WORD", help='[P0-P3] KIND "TITLE": P0 security "Data exposed"')
+    declare.add_argument("--service", help="the service (default: the only one configured)")
+    declare.add_argument("--impact", help="what people see, in a sentence")
+    visibility = declare.add_mutually_exclusive_group()
+    visibility.add_argument("--public", dest="public", action="store_true", default=None, help="on the status page")
+    visibility.add_argument("--private", dest="public", action="store_false", help="off the status page")
+    declare.add_argument("--by", default=os.environ.get("USER") or "on-call engineer", help="who declares")
+    declare.add_argument("--url", help="a deployed stack's ActionsUrl: send the signed request there")
+    declare.add_argument("--secret-id", help="with --url: the ApiSigningSecretArn output (or RESPONDER_API_KEY)")
+    _replay_options(declare)
+    declare.set_defaults(run=_run_declare)
+
+    maintenance = commands.add_parser("maintenance", help="declare or end a maintenance window")
+    window_commands = maintenance.add_subparsers(required=True, metavar="ACTION")
+    add = window_commands.add_parser("add", help="print the window as an intake event, or send it with --url")
+    add.add_argument("--service", required=True)
+    add.add_argument("--start", required=True, metavar="ISO", help="2026-11-26T13:55:00Z")
+    add.add_argument("--end", required=True, metavar="ISO")
+    add.add_argument("--reason", required=True)
+    add.add_argument("--id", help="a stable id (default: derived from service and times)")
+    add.add_argument("--by", default=os.environ.get("USER") or "operator")
+    add.add_argument("--url")
+    add.add_argument("--secret-id")
+    add.set_defaults(run=_run_window_add)
+    end = window_commands.add_parser("end", help="end a window early on a deployed stack (--url)")
+    end.add_argument("id")
+    end.add_argument("--service", required=True)
+    end.add_argument("--by", default=os.environ.get("USER") or "operator")
+    end.add_argument("--url", required=True)
+    end.add_argument("--secret-id")
+    end.set_defaults(run=_run_window_end)
 
     redrive = commands.add_parser("redrive", help="re-run the intake's dead-letter queue (real account or local)")
     redrive.add_argument("--queue-url", required=True, help="the intake failures queue (stack output)")
@@ -68,7 +97,23 @@ def _parser() -> argparse.ArgumentParser:
     redrive.add_argument("--dry-run", action="store_true", help="read and classify, invoke nothing")
     redrive.add_argument("--include-rejected", action="store_true", help="also re-send parked bad input")
     redrive.set_defaults(run=_run_redrive)
+
+    roster = commands.add_parser("roster", help="who is on call at L1..L4 at a moment (now by default)")
+    roster.add_argument("--at", metavar="WHEN", help="ISO 8601 date or moment, UTC unless it has an offset")
+    source = roster.add_mutually_exclusive_group()
+    source.add_argument("--config", type=Path, metavar="FILE", help="a responder config or a roster document")
+    source.add_argument("--parameter", metavar="NAME", help="the roster's SSM parameter, with your AWS credentials")
+    roster.add_argument("--json", action="store_true", help="print one JSON document")
+    roster.set_defaults(run=_run_roster)
     return parser
+
+
+def _replay_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--json", action="store_true", help="print one JSON document instead of the transcript")
+    command.add_argument("--ack-at", metavar="DURATION", help="a person acknowledges at this virtual time (20m)")
+    command.add_argument("--resolve-at", metavar="DURATION", help="a person resolves at this virtual time (2h)")
+    command.add_argument("--until", metavar="DURATION", help="how long to run the escalation clock (default: 24h)")
+    command.add_argument("--verbose", action="store_true", help="show the handlers' own logs on stderr")
 
 
 def _quiet_runtime_logs(verbose: bool) -> None:
@@ -128,11 +173,54 @@ def _run_classify(args: argparse.Namespace) -> int:
 
 
 def _run_replay(args: argparse.Namespace) -> int:
-    from local.replay import ReplayScript, replay
-    from local.transcript import render_transcript
+    from local.replay import ReplayScript
 
     events = [(path, load_event(path)) for path in args.files]
+    return _replay_and_print(events, ReplayScript.from_args(args.ack_at, args.resolve_at, args.until, args.by), args)
+
+
+def _run_declare(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from local.declare import declaration_body, send_signed
+    from local.replay import ApiRequest, ReplayScript
+
+    body = declaration_body(args.words, service=args.service, impact=args.impact, public=args.public, by=args.by)
+    if args.url:
+        print(json.dumps(send_signed(args.url, "/incidents", body, args.secret_id), ensure_ascii=False))
+        return 0
     script = ReplayScript.from_args(args.ack_at, args.resolve_at, args.until, args.by)
+    now = datetime.now(UTC).replace(microsecond=0)
+    script.requests.append(ApiRequest(at=now, path="/incidents", body=body))
+    return _replay_and_print([], script, args)
+
+
+def _run_window_add(args: argparse.Namespace) -> int:
+    from local.declare import send_signed, window_event
+
+    fields = {"service": args.service, "starts_at": args.start, "ends_at": args.end, "reason": args.reason,
+              "by": args.by, **({"id": args.id} if args.id else {})}  # fmt: skip
+    event = window_event(fields)
+    if args.url:
+        body = {key: event["detail"][key] for key in ("id", "service", "starts_at", "ends_at", "reason", "by")}
+        print(json.dumps(send_signed(args.url, "/maintenance", body, args.secret_id), ensure_ascii=False))
+    else:
+        print(json.dumps(event, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _run_window_end(args: argparse.Namespace) -> int:
+    from local.declare import send_signed
+
+    body = {"service": args.service, "by": args.by}
+    print(json.dumps(send_signed(args.url, f"/maintenance/{args.id}/end", body, args.secret_id), ensure_ascii=False))
+    return 0
+
+
+def _replay_and_print(events: list[tuple[Path, Any]], script: Any, args: argparse.Namespace) -> int:
+    from local.replay import replay
+    from local.transcript import render_transcript
+
     with contextlib.redirect_stdout(io.StringIO()):  # the handlers' CloudWatch metric (EMF) lines
         report = replay(events, script)
     if args.json:
@@ -155,6 +243,13 @@ def _run_redrive(args: argparse.Namespace) -> int:
                      dry_run=args.dry_run, include_rejected=args.include_rejected)
     print(report.summary())
     return 1 if report.failed else 0
+
+
+def _run_roster(args: argparse.Namespace) -> int:
+    from local.roster import roster_command
+
+    print(roster_command(args.at, args.config, args.parameter, as_json=args.json))
+    return 0
 
 
 if __name__ == "__main__":

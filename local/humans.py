@@ -6,7 +6,10 @@ the signature, expiry and single-use checks are the deployed ones.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -25,7 +28,9 @@ def latest_link(messages: list[Delivered], verb: str) -> str | None:
     return None
 
 
-def http_event(method: str, url: str, body: dict[str, str] | str | None = None) -> dict[str, Any]:
+def http_event(
+    method: str, url: str, body: dict[str, str] | str | None = None, headers: dict[str, str] | None = None
+) -> dict[str, Any]:
     parts = urlsplit(url)
     encoded = urlencode(body) if isinstance(body, dict) else (body or "")
     content_type = "application/x-www-form-urlencoded" if isinstance(body, dict) else "application/json"
@@ -35,7 +40,7 @@ def http_event(method: str, url: str, body: dict[str, str] | str | None = None) 
         "rawPath": parts.path,
         "rawQueryString": parts.query,
         "queryStringParameters": {k: v[0] for k, v in parse_qs(parts.query).items()} or None,
-        "headers": {"content-type": content_type, "host": parts.netloc},
+        "headers": {"content-type": content_type, "host": parts.netloc, **(headers or {})},
         "requestContext": {
             "accountId": "123456789012",
             "apiId": "local",
@@ -56,12 +61,29 @@ def http_event(method: str, url: str, body: dict[str, str] | str | None = None) 
     }
 
 
-def call_actions_api(method: str, url: str, body: dict[str, str] | str | None = None) -> dict[str, Any]:
+def call_actions_api(
+    method: str, url: str, body: dict[str, str] | str | None = None, headers: dict[str, str] | None = None
+) -> dict[str, Any]:
     from functions.handlers.actions import handler
 
     context: Any = FakeLambdaContext(function_name="actions")
-    response: dict[str, Any] = handler(http_event(method, url, body), context)
+    response: dict[str, Any] = handler(http_event(method, url, body, headers), context)
     return response
+
+
+def signed_headers(secret: str, body: str, now: datetime) -> dict[str, str]:
+    """What `responder declare` and scripts send: the API signing key's signature over the body."""
+    from functions.escalation.links import REQUEST_SIGNATURE_HEADER, REQUEST_TIMESTAMP_HEADER, sign_request
+
+    stamp = str(int(now.timestamp()))
+    return {REQUEST_TIMESTAMP_HEADER: stamp, REQUEST_SIGNATURE_HEADER: sign_request(secret, stamp, body)}
+
+
+def slack_headers(secret: str, body: str, now: datetime) -> dict[str, str]:
+    """Slack's v0 request signature, as Slack sends it with a slash command or a button press."""
+    stamp = str(int(now.timestamp()))
+    digest = hmac.new(secret.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"x-slack-request-timestamp": stamp, "x-slack-signature": f"v0={digest}"}
 
 
 def click(messages: list[Delivered], verb: str, by: str) -> tuple[int, str]:

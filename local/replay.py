@@ -17,18 +17,20 @@ from typing import Any
 from pydantic import BaseModel
 
 from functions import container
-from functions.intake.parse import Rejected, parse_event
+from functions.declared.declaration import Declaration
+from functions.intake.parse import Command, Rejected, parse_event
 from functions.intake.signal import Signal
+from functions.maintenance.window import MaintenanceWindow
 from functions.scenarios import classify
 from functions.services import DEFAULT_SERVICES
 from local.errors import InputError
-from local.humans import click
+from local.humans import call_actions_api, click, signed_headers
 from local.lambda_context import FakeLambdaContext
 from local.report import ReplayReport
 from local.seed_health import stop_health_servers
-from local.stepfunctions import ExecutionDriver, LambdaBridge, VirtualScheduler, install_escalation, patched_moto
+from local.stepfunctions import ExecutionDriver, VirtualScheduler, install_escalation, virtual_waits
 from local.virtual_clock import VirtualClock
-from local.world import TABLE, LocalWorld, environment, local_world
+from local.world import API_SIGNING_SECRET, TABLE, LocalWorld, environment, local_world
 
 DEFAULT_UNTIL = timedelta(hours=24)
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
@@ -42,6 +44,14 @@ def parse_duration(text: str, option: str) -> timedelta:
     return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
 
 
+class ApiRequest(BaseModel):
+    """A signed request a person's tool sends to the actions API (`responder declare`), at a moment."""
+
+    at: datetime
+    path: str
+    body: dict[str, Any]
+
+
 class ReplayScript(BaseModel):
     """What the scripted humans do, in virtual time since the first event."""
 
@@ -49,6 +59,7 @@ class ReplayScript(BaseModel):
     resolve_at: timedelta | None = None
     until: timedelta = DEFAULT_UNTIL
     by: str = "on-call engineer"
+    requests: list[ApiRequest] = []
 
     @classmethod
     def from_args(cls, ack_at: str | None, resolve_at: str | None, until: str | None, by: str) -> ReplayScript:
@@ -60,16 +71,28 @@ class ReplayScript(BaseModel):
         )
 
 
-def first_signals(events: list[tuple[Path, Any]]) -> list[tuple[Path, Any, list[Signal]]]:
+Checked = list[tuple[Path, Any, list[Signal | Command]]]
+
+
+def first_signals(events: list[tuple[Path, Any]]) -> Checked:
     """Read every file before anything runs: one bad file stops the replay with nothing written."""
-    checked = []
+    checked: Checked = []
     for path, event in events:
         records = parse_event(event)
         problems = [r.reason for r in records if isinstance(r, Rejected)]
         if problems:
             raise InputError(f"{path}: {problems[0]}")
-        checked.append((path, event, [r for r in records if isinstance(r, Signal)]))
+        checked.append((path, event, [r for r in records if not isinstance(r, Rejected)]))
     return checked
+
+
+def moment(record: Signal | Command) -> datetime:
+    """When a record happened: an alarm's transition, a declaration, a window's declaration or end."""
+    if isinstance(record, Signal):
+        return record.occurred_at
+    if isinstance(record, Declaration | MaintenanceWindow):
+        return record.declared_at
+    return record.ended_at
 
 
 @dataclass(order=True)
@@ -83,30 +106,32 @@ class Happening:
     label: str = field(compare=False, default="")
 
 
-def plan(checked: list[tuple[Path, Any, list[Signal]]], script: ReplayScript, start: datetime) -> list[Happening]:
+def plan(checked: Checked, script: ReplayScript, start: datetime) -> list[Happening]:
     happenings = [
-        Happening(max((s.occurred_at for s in signals), default=start), index, "event", event, str(path))
-        for index, (path, event, signals) in enumerate(checked)
+        Happening(max((moment(r) for r in records), default=start), index, "event", event, str(path))
+        for index, (path, event, records) in enumerate(checked)
     ]
     if script.ack_at is not None:
         happenings.append(Happening(start + script.ack_at, len(happenings), "ack", label=script.by))
     if script.resolve_at is not None:
         happenings.append(Happening(start + script.resolve_at, len(happenings), "resolve", label=script.by))
+    for request in script.requests:
+        happenings.append(Happening(request.at, len(happenings), "request", request, request.path))
     return sorted(happenings)
 
 
 def replay(events: list[tuple[Path, Any]], script: ReplayScript) -> ReplayReport:
     checked = first_signals(events)
-    start = min((s.occurred_at for _, _, signals in checked for s in signals), default=None)
+    moments = [moment(r) for _, _, records in checked for r in records] + [r.at for r in script.requests]
+    start = min(moments, default=None)
     if start is None:
         raise InputError("no event to replay")
     template = _synthesized_template()
     report = ReplayReport(start=start)
     clock = VirtualClock(start)
     scheduler = VirtualScheduler(clock)
-    bridge = LambdaBridge()
-    with clock.installed(), local_world() as world, patched_moto(scheduler, bridge):
-        arn = install_escalation(world.clients, template, TABLE, world.topics, bridge)
+    with clock.installed(), local_world() as world, virtual_waits(scheduler):
+        arn = install_escalation(world.clients, template, TABLE, world.topics, world.bridge)
         with environment({"ESCALATION_STATE_MACHINE_ARN": arn}):
             container.reset()
             driver = ExecutionDriver(world.clients.stepfunctions, arn, scheduler)
@@ -135,6 +160,9 @@ def _happen(happening: Happening, world: LocalWorld, report: ReplayReport) -> No
         result = _invoke_intake(happening.payload, happening.label)
         report.results.extend(result.get("results", []))
         return
+    if happening.kind == "request":
+        report.actions.append(_send_request(happening.payload, world, report))
+        return
     status, message = click(world.delivered(), happening.kind, happening.label)
     report.actions.append(
         {
@@ -147,21 +175,49 @@ def _happen(happening: Happening, world: LocalWorld, report: ReplayReport) -> No
     )
 
 
-def _seed(world: LocalWorld, checked: list[tuple[Path, Any, list[Signal]]], clock: VirtualClock) -> None:
+def _seed(world: LocalWorld, checked: Checked, clock: VirtualClock) -> None:
     """The local world is broken the way the first alarm says the service is broken.
 
     The seeded health endpoint's URL (a loopback server) becomes the service's `health_url`.
     """
     from local.seed import seed_world, with_overrides
 
-    first = next((s for _, _, signals in checked for s in signals), None)
-    scenario = classify(first, DEFAULT_SERVICES).scenario if first else None
+    scenario = _first_scenario(checked)
     seeded = tuple(
         with_overrides(service, seed_world(world.clients, service, scenario, clock.now()))
         for service in world.services
     )
     os.environ["SERVICES"] = json.dumps([service.model_dump(mode="json") for service in seeded])
     container.reset()
+
+
+def _send_request(request: ApiRequest, world: LocalWorld, report: ReplayReport) -> dict[str, Any]:
+    """Signed with the local stack's API key, through the real actions handler (which hands it to the intake)."""
+    body = json.dumps(request.body)
+    secret = world.clients.secretsmanager.get_secret_value(SecretId=API_SIGNING_SECRET)["SecretString"]
+    url = world.env["ACTION_BASE_URL"] + request.path
+    response = call_actions_api("POST", url, body, signed_headers(secret, body, request.at))
+    answer = json.loads(response.get("body") or "{}") if response["statusCode"] < 300 else {}
+    if answer.get("incident_id"):
+        report.results.append({"result": "declared", "incident_id": answer["incident_id"]})
+    return {
+        "at_s": report.at_s(request.at),
+        "action": request.path,
+        "by": request.body.get("by"),
+        "status": response["statusCode"],
+        "response": str(response.get("body", "")).strip(),
+    }
+
+
+def _first_scenario(checked: Checked) -> str | None:
+    """The scenario the world is broken for: the first alarm's or the first declaration's."""
+    for _, _, records in checked:
+        for record in records:
+            if isinstance(record, Declaration):
+                return record.kind
+            if isinstance(record, Signal):
+                return classify(record, DEFAULT_SERVICES).scenario
+    return None
 
 
 def _invoke_intake(event: Any, label: str) -> dict[str, Any]:

@@ -3,8 +3,8 @@
 Two small adapters bridge what the emulator cannot do here (local tooling only; the Lambda
 code and the state machine are the deployed ones):
 
-- **Lambda**: moto without Docker never runs function code. `LambdaSimpleBackend.invoke` is
-  routed to the project's own handler for that function (the `Handler` in the template).
+- **Lambda**: moto without Docker never runs function code; `local/lambda_bridge.py` routes its
+  invokes to the project's own handler for that function (the `Handler` in the template).
 - **Time**: moto's Wait states sleep in real time. `WaitFunction._eval_body` is replaced by a
   wait on the `VirtualScheduler`, which the replay advances from one due wake-up to the next,
   so a 12-hour ladder plays in seconds while every wait still comes from the execution input.
@@ -15,7 +15,6 @@ fails loudly if an upgrade moves them.
 
 from __future__ import annotations
 
-import importlib
 import json
 import threading
 import time
@@ -24,11 +23,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
 
-from local.lambda_context import FakeLambdaContext
+from local.lambda_bridge import LambdaBridge, bridged_lambda
 from local.virtual_clock import VirtualClock
 
 SETTLE_TIMEOUT_SECONDS = 30.0
@@ -85,45 +83,21 @@ def _virtual_wait(scheduler: VirtualScheduler) -> Callable[[WaitFunction, Any], 
     return eval_body
 
 
-class LambdaBridge:
-    """Function name → the project's handler, called in process like the Lambda runtime would."""
-
-    def __init__(self) -> None:
-        self.handlers: dict[str, str] = {}
-        self.invocations: list[str] = []
-
-    def register(self, function_name: str, handler_path: str) -> None:
-        self.handlers[function_name] = handler_path
-
-    def invoke(self, function_name: str, body: Any, response_headers: dict[str, str]) -> bytes:
-        name = function_name.split(":function:")[-1].split(":")[0]
-        self.invocations.append(name)
-        module_name, _, attribute = self.handlers[name].rpartition(".")
-        handler = getattr(importlib.import_module(module_name), attribute)
-        event = json.loads(body) if isinstance(body, str | bytes) and body else {}
-        try:
-            result = handler(event, FakeLambdaContext(function_name=name))
-        except Exception as error:  # the Lambda runtime reports it as a function error, so do we
-            response_headers["x-amz-function-error"] = "Unhandled"
-            return json.dumps({"errorType": type(error).__name__, "errorMessage": str(error)}).encode()
-        return json.dumps(result, default=str).encode()
-
-
 @contextmanager
-def patched_moto(scheduler: VirtualScheduler, bridge: LambdaBridge) -> Iterator[None]:
+def virtual_waits(scheduler: VirtualScheduler) -> Iterator[None]:
     original_wait = WaitFunction._eval_body
-    original_invoke = LambdaSimpleBackend.invoke
-
-    def invoke(self: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any) -> bytes:
-        return bridge.invoke(function_name, body, response_headers)
-
     WaitFunction._eval_body = _virtual_wait(scheduler)  # type: ignore[method-assign,assignment]
-    LambdaSimpleBackend.invoke = invoke  # type: ignore[method-assign]
     try:
         yield
     finally:
         WaitFunction._eval_body = original_wait  # type: ignore[method-assign]
-        LambdaSimpleBackend.invoke = original_invoke  # type: ignore[method-assign]
+
+
+@contextmanager
+def patched_moto(scheduler: VirtualScheduler, bridge: LambdaBridge) -> Iterator[None]:
+    """Both adapters: Wait states on the virtual scheduler, Lambda invokes through the bridge."""
+    with virtual_waits(scheduler), bridged_lambda(bridge):
+        yield
 
 
 class ExecutionDriver:

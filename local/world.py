@@ -3,7 +3,8 @@
 Local-only tooling. It creates the incident table, the notification and page topics (each
 captured by an SQS queue, as an email/SMS/chat subscriber would receive it), a Slack webhook
 (a real HTTP server on 127.0.0.1 whose URL sits in Secrets Manager), seeds the runbook's
-service, and points the real handlers at all of it through their environment.
+service, and points the real handlers at all of it through their environment. CloudWatch
+answers GetMetricWidgetImage there through `local.metric_image`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from functions.aws import AwsClients
 from functions.incident_store import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE
 from functions.policy import Level, Severity
 from functions.services import DEFAULT_SERVICES, ServiceConfig
+from local.lambda_bridge import LambdaBridge, bridged_lambda
+from local.metric_image import metric_widget_images
 from local.moto_fidelity import atomic_dynamodb_writes
 
 REGION = "us-east-1"
@@ -35,6 +38,8 @@ SLACK_SECRET = "runbook-responder/slack-webhook"
 SIGNING_SECRET = "runbook-responder/action-signing-key"
 POSTMORTEM_BUCKET = "runbook-responder-postmortems"
 SLACK_SIGNING_SECRET = "runbook-responder/slack-signing-secret"
+API_SIGNING_SECRET = "runbook-responder/api-signing-key"
+INTAKE_FUNCTION = "runbook-responder-intake"
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -120,10 +125,13 @@ def _parse_at(value: str | None) -> datetime | None:
 class LocalWorld:
     """Handles to what was created; `env` is what the handlers read."""
 
-    def __init__(self, clients: AwsClients, slack: SlackCapture, services: tuple[ServiceConfig, ...]) -> None:
+    def __init__(
+        self, clients: AwsClients, slack: SlackCapture, services: tuple[ServiceConfig, ...], bridge: LambdaBridge
+    ) -> None:
         self.clients = clients
         self.slack = slack
         self.services = services
+        self.bridge = bridge
         self.topics: dict[str, str] = {}
         self.queues: dict[str, str] = {}
         self.env: dict[str, str] = {}
@@ -140,6 +148,8 @@ class LocalWorld:
         sm.create_secret(Name=SLACK_SECRET, SecretString=json.dumps({"webhook_url": self.slack.url}))
         sm.create_secret(Name=SIGNING_SECRET, SecretString=os.urandom(32).hex())
         sm.create_secret(Name=SLACK_SIGNING_SECRET, SecretString=os.urandom(16).hex())
+        sm.create_secret(Name=API_SIGNING_SECRET, SecretString=os.urandom(32).hex())
+        self._create_intake_function()
         dlq = self.clients.sqs.create_queue(QueueName="runbook-responder-intake-dlq")["QueueUrl"]
         self.clients.s3.create_bucket(Bucket=POSTMORTEM_BUCKET)
         self.queues["dlq"] = dlq
@@ -155,10 +165,27 @@ class LocalWorld:
             "DEAD_LETTER_QUEUE_URL": dlq,
             "POSTMORTEM_BUCKET": POSTMORTEM_BUCKET,
             "OPS_TOPIC_ARN": self.topics["ops"],
+            "API_SIGNING_SECRET_ID": API_SIGNING_SECRET,
+            "INTAKE_FUNCTION_NAME": INTAKE_FUNCTION,
             "POWERTOOLS_METRICS_NAMESPACE": "RunbookResponder",
             "POWERTOOLS_SERVICE_NAME": "runbook-responder",
             "POWERTOOLS_DEV": "false",
         }
+
+    def _create_intake_function(self) -> None:
+        """The intake exists in the local AWS; the bridge runs this checkout's handler when it is invoked."""
+        from infra.names import INTAKE_HANDLER
+
+        role = self.clients.client("iam").create_role(RoleName="runbook-responder-local-intake",
+                                                      AssumeRolePolicyDocument="{}")["Role"]["Arn"]  # fmt: skip
+        self.clients.lambda_.create_function(
+            FunctionName=INTAKE_FUNCTION,
+            Runtime="python3.13",
+            Role=role,
+            Handler=INTAKE_HANDLER,
+            Code={"ZipFile": b"PK\x05\x06" + b"\0" * 18},  # the empty zip: the code runs through the bridge
+        )
+        self.bridge.register(INTAKE_FUNCTION, INTAKE_HANDLER)
 
     def _create_table(self) -> None:
         db = self.clients.dynamodb
@@ -247,11 +274,13 @@ def local_world(services: tuple[ServiceConfig, ...] = DEFAULT_SERVICES) -> Itera
         environment(FAKE_CREDENTIALS),
         mock_aws(config=MOTO_CONFIG),  # type: ignore[call-overload]
         atomic_dynamodb_writes(),
+        metric_widget_images(),  # the first response's metric graph
         SlackCapture() as slack,
     ):
-        world = LocalWorld(AwsClients(), slack, services)
+        bridge = LambdaBridge()
+        world = LocalWorld(AwsClients(), slack, services, bridge)
         world.create()
-        with environment(world.env):
+        with environment(world.env), bridged_lambda(bridge):
             container.reset()
             try:
                 yield world

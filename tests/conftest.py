@@ -77,3 +77,10 @@ def frozen_clock() -> Iterator[Any]:
         yield clock
     finally:
         runtime_clock._source = previous
+
+
+def roster_document() -> dict[str, Any]:
+    """A valid roster (tests/fixtures/roster/team.json): 7 fictional people, L1 rotating ana, ben, cam
+    from Monday 2026-01-05 09:00 UTC, L2 dee, eli from 2026-01-12; no overrides. A fresh copy each call."""
+    document: dict[str, Any] = json.loads((FIXTURES / "roster" / "team.json").read_text(encoding="utf-8"))
+    return document

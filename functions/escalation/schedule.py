@@ -11,8 +11,11 @@ Semantics (policy D3, D4, D5, D9; the README repeats them):
 - Monitoring (all alarms OK) holds pages; after the stabilisation window P2/P3 resolve
   themselves and P0/P1 ask the owner to confirm.
 - An overdue "Next Update" nudges the current owner once per promise.
-All times are absolute, measured from `opened_at`, so a severity change recomputes the
-remaining schedule cleanly: levels already paged are not paged again.
+- An incident held by a maintenance window (D14) waits for the window's end and nothing else;
+  then what is still in ALARM pages as a normal incident, its ladder counted from that moment.
+All times are absolute, measured from `ladder_start` (opening, or the end of a maintenance hold),
+so a severity change recomputes the remaining schedule cleanly: levels already paged are not
+paged again.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from enum import StrEnum
 from pydantic import BaseModel
 
 from functions.incident import Incident, IncidentStatus
+from functions.lifecycle import held
 from functions.policy import RUNBOOK, Level, Runbook, Severity
 
 
@@ -33,6 +37,7 @@ class StepKind(StrEnum):
     EXHAUSTED_REMINDER = "exhausted-reminder"
     UPDATE_NUDGE = "update-nudge"
     STABILISED = "stabilised"
+    MAINTENANCE_END = "maintenance-end"
 
 
 class Step(BaseModel):
@@ -71,7 +76,9 @@ def schedule(incident: Incident, runbook: Runbook = RUNBOOK) -> list[Step]:
     """Every step still to come for the incident as it is now, earliest first."""
     if incident.status is IncidentStatus.RESOLVED:
         return []
-    if incident.status is IncidentStatus.MONITORING:
+    if held(incident, runbook):
+        steps = _maintenance_end(incident)
+    elif incident.status is IncidentStatus.MONITORING:
         steps = _stabilisation(incident, runbook)
     else:
         steps = _ladder(incident, runbook) + _nudge(incident)
@@ -82,14 +89,14 @@ def _ladder(incident: Incident, runbook: Runbook) -> list[Step]:
     severity = incident.severity
     response = timedelta(seconds=runbook.severity(severity).response_seconds)
     steps: list[Step] = []
-    for level, at in level_times(severity, incident.opened_at, runbook).items():
+    for level, at in level_times(severity, incident.ladder_start, runbook).items():
         steps.append(Step(at=at, kind=StepKind.PAGE, level=level, key=f"page-{level.value}"))
         paged_at = incident.paged_at.get(level)
         if paged_at and level not in incident.acknowledgements:
             steps.append(
                 Step(at=paged_at + response, kind=StepKind.ACK_REMINDER, level=level, key=f"ack-{level.value}")
             )
-    end = exhausted_at(severity, incident.opened_at, runbook)
+    end = exhausted_at(severity, incident.ladder_start, runbook)
     steps.append(Step(at=end, kind=StepKind.EXHAUSTED, key="exhausted"))
     interval = timedelta(seconds=_hold_seconds(Level.L4, severity, runbook))
     for n in range(1, runbook.exhausted_reminder_limit + 1):
@@ -103,6 +110,12 @@ def _nudge(incident: Incident) -> list[Step]:
     owner = current_owner(incident)
     key = f"nudge-{incident.next_update_at.strftime('%Y%m%dT%H%M%S')}"
     return [Step(at=incident.next_update_at, kind=StepKind.UPDATE_NUDGE, level=owner, key=key)]
+
+
+def _maintenance_end(incident: Incident) -> list[Step]:
+    assert incident.maintenance is not None
+    until = incident.maintenance.until
+    return [Step(at=until, kind=StepKind.MAINTENANCE_END, key=f"maintenance-end-{until:%Y%m%dT%H%M%S}")]
 
 
 def _stabilisation(incident: Incident, runbook: Runbook) -> list[Step]:

@@ -19,7 +19,8 @@ from functions.escalation.resolution import Closer
 from functions.escalation.schedule import Step, StepKind, asl_timestamp, due, next_wake
 from functions.incident import Incident, TimelineEntry
 from functions.incident_store import IncidentStore, apply_change
-from functions.lifecycle import Decision
+from functions.intake.signal import AlarmState
+from functions.lifecycle import Decision, Notify, end_maintenance, recovered
 from functions.notifications.render import (
     Message,
     confirm_message,
@@ -32,6 +33,7 @@ from functions.notifications.render import (
 from functions.notifications.sender import IncidentMessenger
 from functions.observability import SYNTHETIC_PAGED_METRIC, metrics
 from functions.policy import RUNBOOK, Level, Runbook
+from functions.services import ServiceConfig
 
 
 class StepResult(BaseModel):
@@ -40,6 +42,9 @@ class StepResult(BaseModel):
 
 
 DONE = StepResult(done=True)
+# Each step is recorded before the next is computed; a wake-up has never more than a handful due.
+MAX_STEPS_PER_WAKE = 50
+AlarmStateReader = Callable[[list[str]], dict[str, AlarmState]]
 
 _TIMELINE_TEXT: dict[StepKind, str] = {
     StepKind.PAGE: "Paged {level}",
@@ -48,6 +53,7 @@ _TIMELINE_TEXT: dict[StepKind, str] = {
     StepKind.EXHAUSTED_REMINDER: "Ladder exhausted: {level} reminded",
     StepKind.UPDATE_NUDGE: "Status update overdue: {level} nudged",
     StepKind.STABILISED: "All alarms OK through the stabilisation window: {level} asked to confirm resolution",
+    StepKind.MAINTENANCE_END: "Maintenance window ended",
 }
 
 
@@ -60,7 +66,11 @@ class EscalationRunner:
         signer: ActionSigner | None,
         synthetic_services: frozenset[str] = frozenset(),
         runbook: Runbook = RUNBOOK,
+        alarm_states: AlarmStateReader = lambda names: {},
+        service: Callable[[str], ServiceConfig] = lambda name: ServiceConfig(name=name),
     ) -> None:
+        self._alarm_states = alarm_states
+        self._service = service
         self._synthetic = synthetic_services
         self._store = store
         self._messenger = messenger
@@ -73,14 +83,21 @@ class EscalationRunner:
         if incident is None or not incident.is_open or incident.escalation_generation != generation:
             return DONE  # resolved, or a newer generation took over: stand down
         now = clock.now()
-        for step in due(incident, now, self._runbook):
-            incident = self._perform(incident, step, now)
+        performed: set[str] = set()
+        for _ in range(MAX_STEPS_PER_WAKE):  # a step can make others due (a maintenance end pages L1)
+            pending = [step for step in due(incident, now, self._runbook) if step.key not in performed]
+            if not pending:
+                break
+            performed.add(pending[0].key)
+            incident = self._perform(incident, pending[0], now)
             if not incident.is_open:
                 return DONE
         wake = next_wake(incident, now, self._runbook)
         return StepResult(done=False, next_at=asl_timestamp(wake)) if wake else DONE
 
     def _perform(self, incident: Incident, step: Step, now: datetime) -> Incident:
+        if step.kind is StepKind.MAINTENANCE_END:
+            return self._end_maintenance(incident)
         if step.kind is StepKind.STABILISED and not self._runbook.severity(incident.severity).human_confirms_resolution:
             closed = self._closer.resolve(
                 incident.id,
@@ -96,6 +113,29 @@ class EscalationRunner:
             metrics.add_metric(name=SYNTHETIC_PAGED_METRIC, unit=MetricUnit.Count, value=1)
         _, _, stored = apply_change(self._store, incident.id, _record(step))
         return stored or self._reload(incident)
+
+    def _end_maintenance(self, incident: Incident) -> Incident:
+        """Re-evaluate at the window's end (D14): recovered → resolved quietly; else a normal incident."""
+        states = self._alarm_states(list(incident.alarms))
+        if recovered(incident, states):
+            closed = self._closer.resolve(
+                incident.id,
+                by="runbook-responder",
+                channel="maintenance window end",
+                resolution=phrase("resolution_maintenance"),
+            )
+            return closed or self._reload(incident)
+        service = self._service(incident.service)
+
+        def change(current: Incident, now: datetime) -> Decision:
+            return end_maintenance(current, states, service, now, self._runbook)
+
+        _, decision, stored = apply_change(self._store, incident.id, change)
+        if stored is None:
+            return self._reload(incident)
+        if Notify.UPDATE in decision.notify:
+            self._messenger.send(stored, Notify.UPDATE)
+        return stored
 
     def _reload(self, incident: Incident) -> Incident:
         return self._store.get(incident.id) or incident

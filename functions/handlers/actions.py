@@ -1,4 +1,5 @@
-"""Actions API (API Gateway HTTP API): one-click links, status updates and Slack buttons.
+"""Actions API (API Gateway HTTP API): one-click links, status updates and Slack buttons; the
+declarations and maintenance windows people start are in `declarations.py`, on the same API.
 
 GET on a link only shows a confirmation page (mail scanners prefetch links; a GET must not
 act); the POST from that page acts. Refusals answer with their HTTP status and one line.
@@ -17,11 +18,13 @@ from pydantic import ValidationError
 
 from functions import clock, container
 from functions.escalation.links import ActionRefused, verify_slack_signature
+from functions.handlers.declarations import router as declarations
 from functions.lifecycle import StatusUpdate
 from functions.notifications.render import template
 from functions.observability import logger
 
 app = APIGatewayHttpResolver()
+app.include_router(declarations)
 VERBS = {"ack": "Acknowledge", "resolve": "Resolve"}
 RESOLVE_FIELDS = (
     '<label>Root cause <input name="root_cause" maxlength="500"></label><br>'

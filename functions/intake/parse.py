@@ -1,7 +1,8 @@
-"""Unwrap transports (SNS, SQS, EventBridge) and parse each record into a `Signal`.
+"""Unwrap transports (SNS, SQS, EventBridge) and parse each record into a `Signal` or a command.
 
-A record is either a `Signal` (possibly `source=unknown` for a well-formed message we do not
-act on) or a `Rejected` with a one-line reason: bad input never raises past this module.
+A record is a `Signal` (possibly `source=unknown` for a well-formed message we do not act on),
+a command people gave through the actions API (a declaration, a maintenance window), or a
+`Rejected` with a one-line reason: bad input never raises past this module.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from aws_lambda_powertools.utilities.parser import parse
 from pydantic import BaseModel, ValidationError
 
 from functions import clock
+from functions.declared.declaration import DECLARED_DETAIL_TYPE, RESPONDER_SOURCE, Declaration
 from functions.intake import raw, signal
 from functions.intake.signal import Signal
+from functions.maintenance.window import WINDOW_DECLARED, WINDOW_ENDED, MaintenanceWindow, WindowEnd
 
 
 class Rejected(BaseModel):
@@ -30,7 +33,13 @@ class AlreadyParked(ValueError):
     """Bad input we parked earlier came back (a redrive): parking it again would loop."""
 
 
-ParsedRecord = Signal | Rejected
+Command = Declaration | MaintenanceWindow | WindowEnd
+ParsedRecord = Signal | Command | Rejected
+_COMMANDS: dict[str, type[Command]] = {
+    DECLARED_DETAIL_TYPE: Declaration,
+    WINDOW_DECLARED: MaintenanceWindow,
+    WINDOW_ENDED: WindowEnd,
+}
 
 ALARM_STATE_CHANGE = "CloudWatch Alarm State Change"
 _ECS_SERVICE_DETAIL_TYPES = {"ECS Deployment State Change", "ECS Service Action"}
@@ -150,8 +159,10 @@ def _lambda_action(event: dict[str, Any]) -> Signal:
     )
 
 
-def _eventbridge(event: dict[str, Any], transport: str) -> Signal:
+def _eventbridge(event: dict[str, Any], transport: str) -> Signal | Command:
     envelope = parse(event=event, model=raw.EventBridgeEnvelope)
+    if envelope.source == RESPONDER_SOURCE and envelope.detail_type in _COMMANDS:
+        return _COMMANDS[envelope.detail_type].model_validate(envelope.detail)
     mapper = _EVENTBRIDGE_MAPPERS.get((envelope.source, envelope.detail_type)) or _family_mapper(envelope)
     if mapper is None:
         stamp = signal.parse_timestamp(envelope.time) if envelope.time else clock.now()

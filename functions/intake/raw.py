@@ -112,6 +112,12 @@ class AlarmState(Raw):
     timestamp: str
 
 
+class AlarmReasonData(Raw):
+    """`state.reasonData`, a JSON string; a metric alarm's names the threshold it evaluated."""
+
+    threshold: float | None = None
+
+
 class DetailMetric(Raw):
     namespace: str | None = None
     name: str | None = None

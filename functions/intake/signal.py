@@ -6,8 +6,9 @@ import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from functions.intake import raw, rds_events
 
@@ -39,6 +40,47 @@ class MetricRef(BaseModel):
     namespace: str | None = None
     name: str | None = None
     dimensions: dict[str, str] = {}
+
+
+# Comparisons whose "threshold" is an anomaly band's width, not a value on the metric's axis.
+BAND_COMPARISONS = frozenset(
+    {"GreaterThanUpperThreshold", "LessThanLowerThreshold", "LessThanLowerOrGreaterThanUpperThreshold"}
+)
+
+
+class MetricQuery(BaseModel):
+    """One query of a metric-math or anomaly alarm: a metric with its statistic, or an expression over others."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    metric: MetricRef | None = None
+    stat: str | None = None
+    period: int | None = None
+    expression: str | None = None
+    label: str | None = None
+    return_data: bool = True
+
+
+class AlarmMetric(BaseModel):
+    """What a graph of the alarm needs: what it measures, how it aggregates, and the line it crossed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    metric: MetricRef | None = None  # a single-metric alarm; math and anomaly alarms have `queries`
+    stat: str | None = None  # `Average`, `Sum`, ... or an extended statistic such as `p99`
+    period: int | None = None  # seconds
+    queries: tuple[MetricQuery, ...] = ()
+    threshold: float | None = None
+    # alarm: the alarm's own configuration (SNS); reason: the value it reported evaluating
+    # (EventBridge reasonData); policy: the runbook rule's, for payloads that carry none
+    threshold_from: Literal["alarm", "reason", "policy"] | None = None
+    comparison: str | None = None
+    band_id: str | None = None  # anomaly alarms: the query whose band is the threshold
+
+    @property
+    def is_band(self) -> bool:
+        return self.band_id is not None or self.comparison in BAND_COMPARISONS
 
 
 class Marker(BaseModel):
@@ -76,6 +118,7 @@ class Signal(BaseModel):
     alarm_kind: AlarmKind | None = None
     composite_rule: str | None = None
     metrics: tuple[MetricRef, ...] = ()
+    alarm_metric: AlarmMetric | None = Field(default=None, description="what a graph of the alarm needs")
     resources: tuple[str, ...] = Field(default=(), description="resource ids/ARNs the event names")
     categories: tuple[str, ...] = Field(default=(), description="RDS categories, ECS event type, Health category")
     detail_type: str | None = Field(default=None, description="an ECS, RDS or Health event's EventBridge detail-type")
@@ -175,6 +218,117 @@ def _sns_metrics(trigger: raw.SnsTrigger | None) -> tuple[MetricRef, ...]:
     return tuple(refs)
 
 
+_STATISTICS = {
+    "SUM": "Sum",
+    "AVERAGE": "Average",
+    "MINIMUM": "Minimum",
+    "MAXIMUM": "Maximum",
+    "SAMPLECOUNT": "SampleCount",
+    "SAMPLE_COUNT": "SampleCount",
+}
+
+
+def _statistic(name: str | None) -> str | None:
+    """SNS writes `SUM`, `AVERAGE`; CloudWatch's APIs and graphs want `Sum`, `Average` (`p99` stays)."""
+    if not name:
+        return None
+    return _STATISTICS.get(name.upper().replace(" ", ""), name)
+
+
+def _band_id(queries: tuple[MetricQuery, ...]) -> str | None:
+    return next((q.id for q in queries if q.expression and "ANOMALY_DETECTION_BAND" in q.expression.upper()), None)
+
+
+def _sns_query(query: raw.SnsMetricDataQuery, n: int) -> MetricQuery:
+    stat = query.MetricStat
+    return MetricQuery(
+        id=query.Id or f"q{n}",
+        metric=MetricRef(
+            namespace=stat.Metric.Namespace, name=stat.Metric.MetricName, dimensions=stat.Metric.Dimensions
+        )
+        if stat
+        else None,
+        stat=_statistic(stat.Stat) if stat else None,
+        period=stat.Period if stat else None,
+        expression=query.Expression,
+        label=query.Label,
+        return_data=query.ReturnData is not False,
+    )
+
+
+def _sns_alarm_metric(trigger: raw.SnsTrigger | None) -> AlarmMetric | None:
+    if trigger is None:
+        return None
+    threshold_from = "alarm" if trigger.Threshold is not None else None
+    if trigger.MetricName:
+        return AlarmMetric(
+            metric=MetricRef(namespace=trigger.Namespace, name=trigger.MetricName, dimensions=trigger.Dimensions),
+            stat=_statistic(trigger.ExtendedStatistic or trigger.Statistic),
+            period=trigger.Period,
+            comparison=trigger.ComparisonOperator,
+            threshold=trigger.Threshold,
+            threshold_from=threshold_from,
+        )
+    queries = tuple(_sns_query(query, n) for n, query in enumerate(trigger.Metrics, start=1))
+    if not queries:
+        return None
+    return AlarmMetric(
+        queries=queries,
+        period=trigger.Period or next((q.period for q in queries if q.period), None),
+        comparison=trigger.ComparisonOperator,
+        band_id=trigger.ThresholdMetricId or _band_id(queries),
+        threshold=trigger.Threshold,
+        threshold_from=threshold_from,
+    )
+
+
+def _reason_threshold(reason_data: str | None) -> float | None:
+    """A metric alarm's `reasonData` names the threshold it evaluated; anomaly and math alarms may not."""
+    if not reason_data:
+        return None
+    try:
+        return raw.AlarmReasonData.model_validate_json(reason_data).threshold
+    except ValidationError:
+        return None
+
+
+def _detail_query(query: raw.DetailMetricQuery, n: int) -> MetricQuery:
+    stat = query.metricStat
+    return MetricQuery(
+        id=query.id or f"q{n}",
+        metric=MetricRef(namespace=stat.metric.namespace, name=stat.metric.name, dimensions=stat.metric.dimensions)
+        if stat
+        else None,
+        stat=_statistic(stat.stat) if stat else None,
+        period=stat.period if stat else None,
+        expression=query.expression,
+        label=query.label,
+        return_data=query.returnData is not False,
+    )
+
+
+def _detail_alarm_metric(detail: raw.AlarmDetail) -> AlarmMetric | None:
+    """EventBridge and Lambda-action payloads carry the queries but no comparison (the rule supplies it)."""
+    queries = tuple(_detail_query(query, n) for n, query in enumerate(detail.configuration.metrics, start=1))
+    if not queries:
+        return None
+    reported = _reason_threshold(detail.state.reasonData)
+    reported_from = "reason" if reported is not None else None
+    if len(queries) == 1 and queries[0].metric is not None:
+        # A single-metric alarm: its query id is a generated UUID, no use to a graph.
+        only = queries[0]
+        return AlarmMetric(
+            metric=only.metric, stat=only.stat, period=only.period, threshold=reported, threshold_from=reported_from
+        )
+    return AlarmMetric(
+        queries=queries,
+        period=next((q.period for q in queries if q.period), None),
+        band_id=_band_id(queries),
+        threshold=reported,
+        threshold_from=reported_from,
+    )
+
+
 def _alarm_kind(composite: bool, expressions: list[str], has_threshold_metric: bool) -> AlarmKind:
     if composite:
         return AlarmKind.COMPOSITE
@@ -200,6 +354,7 @@ def from_sns_alarm(message: raw.SnsAlarmMessage) -> Signal:
         alarm_kind=_alarm_kind(message.AlarmRule is not None, expressions, bool(trigger and trigger.ThresholdMetricId)),
         composite_rule=message.AlarmRule,
         metrics=_sns_metrics(trigger),
+        alarm_metric=_sns_alarm_metric(trigger),
         resources=(message.AlarmArn,) if message.AlarmArn else (),
         marker=parse_marker(message.AlarmDescription),
         transport="sns-legacy" if legacy else "sns",
@@ -233,6 +388,7 @@ def from_alarm_detail(
         alarm_kind=_alarm_kind(config.alarmRule is not None, expressions, False),
         composite_rule=config.alarmRule,
         metrics=metrics,
+        alarm_metric=_detail_alarm_metric(detail),
         resources=(arn,) if arn else (),
         marker=parse_marker(config.description),
         transport=transport,

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from functions.incident import Incident, IncidentStatus
+from functions.lifecycle import held
 from functions.notifications.escape import escape_text
 from functions.policy import RUNBOOK, Level, Runbook
 
@@ -76,9 +77,24 @@ def _links(links: Mapping[str, str] | None) -> str:
 
 def _trigger(incident: Incident) -> str:
     first = next(iter(incident.alarms.values()), None)
+    if incident.declared_by is not None:
+        return phrase("trigger_declared", by=escape_text(incident.declared_by), title=escape_text(incident.title))
     if first is None:
         return escape_text(incident.title)
     return phrase("trigger", name=escape_text(first.name), state=first.state.value, reason=escape_text(first.reason))
+
+
+def _maintenance(incident: Incident) -> str:
+    hold = incident.maintenance
+    if hold is None:
+        return ""
+    return phrase(
+        "maintenance_held" if held(incident) else "maintenance_pages",
+        window=escape_text(hold.window_id),
+        reason=escape_text(hold.reason),
+        until=when(hold.until),
+        severity=incident.severity.value,
+    )
 
 
 def diagnosis(findings: list[dict[str, Any]], checked_at: datetime | None) -> str:
@@ -102,6 +118,7 @@ def initial_message(incident: Incident, links: Mapping[str, str] | None = None) 
         "start_time": when(incident.opened_at),
         "affected_systems": ", ".join(escape_text(s) for s in incident.affected_systems),
         "trigger": _trigger(incident),
+        "maintenance": _maintenance(incident),
         "channel": incident.channel_name,
         "diagnosis": diagnosis(incident.findings, incident.opened_at),
         "links": _links(links),

@@ -1,10 +1,16 @@
 """The HTTP API in front of the actions function: one-click links, incident updates, Slack.
 
 Routes (all to the one function, which checks every request itself: an HMAC signature with the
-action-signing key for links and updates, Slack's request signature for interactions):
-    GET  /actions/{verb}            one-click signed links (verb: ack, resolve)
+action-signing key for links and updates, with the API signing key for declarations and windows,
+Slack's request signature for interactions and slash commands):
+    GET  /actions/{verb}            one-click signed links (verb: ack, resolve): a confirmation page
+    POST /actions/{verb}            the confirmation page's form: acts
     POST /incidents/{id}/updates    status updates from the incident owner
     POST /slack/interactions        Slack interactive-message callbacks
+    POST /incidents                 a declared incident (responder declare, scripts)
+    POST /slack/commands            `/incident declare P0 security "..."`
+    POST /maintenance               a maintenance window
+    POST /maintenance/{id}/end      a maintenance window ended early
 """
 
 from __future__ import annotations
@@ -20,8 +26,13 @@ from constructs import Construct
 
 ROUTES = (
     ("/actions/{verb}", apigw.HttpMethod.GET),
+    ("/actions/{verb}", apigw.HttpMethod.POST),
     ("/incidents/{id}/updates", apigw.HttpMethod.POST),
     ("/slack/interactions", apigw.HttpMethod.POST),
+    ("/incidents", apigw.HttpMethod.POST),
+    ("/slack/commands", apigw.HttpMethod.POST),
+    ("/maintenance", apigw.HttpMethod.POST),
+    ("/maintenance/{id}/end", apigw.HttpMethod.POST),
 )
 ACCESS_LOG_FORMAT = (
     '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","time":"$context.requestTime",'

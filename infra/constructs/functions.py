@@ -68,6 +68,7 @@ class ResponderFunctions(Construct):
         slack_webhook: secretsmanager.ISecret,
         action_signing: secretsmanager.ISecret,
         slack_signing: secretsmanager.ISecret,
+        api_signing: secretsmanager.ISecret,
         postmortems: s3.IBucket,
         intake_failures: sqs.IQueue,
     ) -> None:
@@ -106,9 +107,14 @@ class ResponderFunctions(Construct):
         )
         self.escalation_step = self._function(ESCALATION_STEP, environment)
         self.actions = self._function(ACTIONS, environment)
-        # Only the actions function receives Slack's requests, so only it reads Slack's signing secret.
+        # Only the actions function receives Slack's and people's requests, so only it reads their keys;
+        # it hands declarations and maintenance windows to the intake with an asynchronous invoke.
         self.actions.add_environment(names.SLACK_SIGNING_SECRET_ID, slack_signing.secret_arn)
+        self.actions.add_environment(names.API_SIGNING_SECRET_ID, api_signing.secret_arn)
+        self.actions.add_environment(names.INTAKE_FUNCTION_NAME, self.intake.function_name)
         slack_signing.grant_read(self.actions)
+        api_signing.grant_read(self.actions)
+        self.intake.grant_invoke(self.actions)
         self.all: list[lambda_.Function] = [self.intake, self.escalation_step, self.actions]
 
         for function in self.all:
@@ -122,6 +128,7 @@ class ResponderFunctions(Construct):
             postmortems.grant_put(function)
         intake_failures.grant_send_messages(self.intake)
         self._grant_diagnostics(self.intake)
+        self._grant_alarm_states(self.escalation_step)
 
     def subscribe_intake(self, topic: sns.ITopic, dead_letter_queue: sqs.IQueue) -> None:
         """Alarms reach the intake through the topic; undeliverable ones land on the queue.
@@ -183,6 +190,16 @@ class ResponderFunctions(Construct):
         # The function's Role property references the role; its DependsOn keeps only the role's policy.
         drop_dependency_enforced_by_reference(function, role)
         return function
+
+    def _grant_alarm_states(self, function: lambda_.Function) -> None:
+        """At a maintenance window's end the step asks CloudWatch what is still in ALARM (D14)."""
+        alarms = Stack.of(self).format_arn(
+            service="cloudwatch", resource="alarm", resource_name="*", arn_format=ArnFormat.COLON_RESOURCE_NAME
+        )
+        statement = iam.PolicyStatement(
+            sid="AlarmStatesAtMaintenanceEnd", actions=["cloudwatch:DescribeAlarms"], resources=[alarms]
+        )
+        function.add_to_role_policy(statement)
 
     def _grant_diagnostics(self, function: lambda_.Function) -> None:
         """Read-only diagnostics: describe calls (no resource-level permissions), logs, metrics."""

@@ -5,7 +5,7 @@ than ignore, and its pattern matches exactly those rows (the intake's classifier
 Per source, the rules are scoped to what a service config names: ECS events of its ECS service
 (the service ARN in `resources`), RDS events of its database (`SourceIdentifier`, bare or with the
 `rds:` prefix AWS's own example shows). AWS Health events are account-wide (one rule for all
-services): the intake matches their affected entities to a service, or applies D12.
+services): the intake matches their affected entities to a service, or applies D17.
 
 A failed delivery (the function throttled or unavailable past the retries) lands on the delivery
 dead-letter queue, so no deployment or maintenance notice is dropped silently.

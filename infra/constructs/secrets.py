@@ -18,6 +18,8 @@ class ResponderSecrets(Construct):
       anyone forge a Slack request) and replaced by the user with the app's real Signing Secret.
     - `action_signing`: the HMAC key of the one-click action links, generated at creation (64
       random characters) so a deployment never runs with a guessable key; rotate by putting a new value.
+    - `api_signing`: the HMAC key of signed requests (`responder declare`, `responder maintenance`,
+      scripts); generated the same way, read by the actions function and by people allowed to declare.
     """
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
@@ -36,6 +38,16 @@ class ResponderSecrets(Construct):
             "SlackSigning",
             secret_name=f"{prefix}/slack-signing-secret",
             description="Your Slack app's Signing Secret (verifies /slack/interactions); random until filled",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=64, exclude_punctuation=True, include_space=False
+            ),
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        self.api_signing: secretsmanager.ISecret = secretsmanager.Secret(
+            self,
+            "ApiSigning",
+            secret_name=f"{prefix}/api-signing-key",
+            description="HMAC key for signed POST /incidents and /maintenance (responder declare, maintenance)",
             generate_secret_string=secretsmanager.SecretStringGenerator(
                 password_length=64, exclude_punctuation=True, include_space=False
             ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from functions.incident_store import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE
@@ -148,9 +149,15 @@ def test_postmortem_bucket_is_private_encrypted_versioned(resources) -> None:
     assert props["LifecycleConfiguration"]["Rules"]
 
 
-def test_http_api_routes(resources) -> None:
+def test_http_api_routes_are_exactly_what_the_actions_function_serves(resources) -> None:
+    # Given the routes the actions handler answers (the confirmation page POSTs back to its link's path)
+    from functions.handlers.actions import app
+
+    served = {f"{r.method} {re.sub(r'<[^>]+>', '{}', r.path)}" for r in [*app._static_routes, *app._dynamic_routes]}
+    # Then the HTTP API routes every one of them, and nothing else, to the function
     routes = {r["Properties"]["RouteKey"] for r in of_type(resources, "AWS::ApiGatewayV2::Route").values()}
-    assert routes == {"GET /actions/{verb}", "POST /incidents/{id}/updates", "POST /slack/interactions"}
+    assert {re.sub(r"\{[^}]+\}", "{}", route) for route in routes} == served
+    assert "POST /incidents" in routes and "POST /slack/commands" in routes
     (api,) = of_type(resources, "AWS::ApiGatewayV2::Api").values()
     assert api["Properties"]["ProtocolType"] == "HTTP"
 

@@ -1,5 +1,5 @@
 """A failed deployment through the real intake handler: it opens (or raises) a P1 incident for the
-service, and the first notification's diagnosis leads with the failed deployment (D11)."""
+service, and the first notification's diagnosis leads with the failed deployment (D16)."""
 
 from __future__ import annotations
 

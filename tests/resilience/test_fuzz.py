@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from functions import container
+from functions.declared.declaration import Declaration
 from functions.handlers.alarm_intake import handler
 from functions.intake.parse import Rejected, parse_event
 from functions.intake.signal import (
@@ -31,6 +32,7 @@ from functions.intake.signal import (
     SignalSource,
 )
 from functions.lifecycle import decide
+from functions.maintenance.window import MaintenanceWindow, WindowEnd
 from functions.notifications.escape import escape_text
 from functions.notifications.render import TEMPLATES, initial_message
 from functions.observability import metrics
@@ -297,7 +299,7 @@ def assert_parses_cleanly(event: Any) -> list[Any]:
     if batch:
         assert len(records) == len(event["Records"])
     for index, record in enumerate(records):
-        assert isinstance(record, Signal | Rejected)
+        assert isinstance(record, Signal | Rejected | Declaration | MaintenanceWindow | WindowEnd)
         if isinstance(record, Rejected):
             assert record.reason.strip(), "a rejection says why"
             assert len(record.reason.splitlines()) == 1, f"not one line: {record.reason[:200]!r}"

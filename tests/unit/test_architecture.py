@@ -139,3 +139,39 @@ def test_the_circle_check_sees_a_lazy_import(tmp_path, monkeypatch):
         assert _cycles() == [["local.a", "local.b"]]
     finally:
         modules.cache_clear()
+
+
+# The local graph renderer stands in for CloudWatch's GetMetricWidgetImage; in the Lambda asset it
+# would draw graphs from no data at all. The layer rule above forbids every `local` import already:
+# this names the bridge and its drawing modules so the failure says what went wrong.
+METRIC_IMAGE_BRIDGE = ("local.metric_image", "local.metric_chart", "local.raster")
+
+
+def _bridge_importers() -> list[str]:
+    return [
+        f"{name} imports {imported}"
+        for name, path in modules().items()
+        if name.startswith("functions")
+        for imported in sorted(_imported_names(path))
+        if imported in METRIC_IMAGE_BRIDGE or imported.startswith(tuple(f"{m}." for m in METRIC_IMAGE_BRIDGE))
+    ]
+
+
+def test_no_lambda_module_imports_the_metric_image_bridge():
+    assert _bridge_importers() == []
+
+
+def test_the_bridge_check_sees_a_lazy_from_import(tmp_path, monkeypatch):
+    # Given a Lambda module that reaches the bridge inside a function, as `from local import ...`
+    (tmp_path / "functions").mkdir()
+    (tmp_path / "local").mkdir()
+    (tmp_path / "local" / "metric_image.py").write_text("def render():\n    pass\n")
+    (tmp_path / "functions" / "graph.py").write_text("def draw():\n    from local import metric_image\n")
+    monkeypatch.setattr(f"{__name__}.ROOT", tmp_path)
+    monkeypatch.setattr(f"{__name__}.PACKAGES", ("functions", "local"))
+    modules.cache_clear()
+    try:
+        # Then the check names it
+        assert _bridge_importers() == ["functions.graph imports local.metric_image"]
+    finally:
+        modules.cache_clear()

@@ -22,7 +22,7 @@ def test_classify_prints_one_json_line_per_event_with_the_documented_fields(caps
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [(x["source"], x["severity"], x["action"]) for x in lines] == [
         ("cloudwatch-alarm", "P0", "open"),
-        ("ecs", "P1", "open"),  # a failed deployment (D11)
+        ("ecs", "P1", "open"),  # a failed deployment (D16)
     ]
     for line in lines:
         assert {"source", "name", "state", "scenario", "severity", "service", "action"} <= set(line)

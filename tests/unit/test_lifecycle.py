@@ -135,7 +135,7 @@ def test_failed_deployment_joining_a_p2_incident_raises_it_to_p1():
     # Given a P2 incident opened by the latency-rise alarm
     incident = opened("performance-degradation.lambda-action.alarm.json")
     assert incident.severity is Severity.P2
-    # When the service's deployment fails (D11)
+    # When the service's deployment fails (D16)
     decision = apply(incident, "deployment.ecs.failed.json")
     # Then the incident is P1, says why, tells people and moves the escalation onto P1's schedule
     raised = decision.incident

@@ -140,7 +140,7 @@ def test_only_rows_that_open_have_a_severity(row: EventRule):
     assert row.reason and row.doc.startswith("https://docs.aws.amazon.com/")
 
 
-def test_a_failed_deployment_opens_at_p1_d11():
+def test_a_failed_deployment_opens_at_p1_d16():
     row = RUNBOOK.event_rule("ECS Deployment State Change", {"eventName": ("SERVICE_DEPLOYMENT_FAILED",)})
     assert row is not None and (row.action, row.severity) == (EventAction.OPEN, Severity.P1)
 
@@ -157,3 +157,33 @@ def test_the_table_in_policy_md_is_the_policy():
 
     text = (Path(__file__).resolve().parents[2] / "functions" / "policy.md").read_text()
     assert text[text.index(START) + len(START) : text.index(END)].strip() == render()
+
+
+def test_people_declare_the_runbooks_incidents_no_alarm_can_raise():
+    # The runbook's P0 Data Loss and Security Breach, P1 Partial Outage, P3 Documentation / Enhancement
+    declared = {s.name: s.declared_severity for s in RUNBOOK.declarable}
+    assert declared == {
+        "data-loss": Severity.P0,
+        "security-breach": Severity.P0,
+        "partial-outage": Severity.P1,
+        "documentation": Severity.P3,
+        "enhancement": Severity.P3,
+    }
+    assert not {r.scenario for r in RUNBOOK.alarm_rules} & set(declared)
+
+
+def test_a_security_incident_stays_off_the_status_page_unless_a_person_sets_it_public():
+    assert RUNBOOK.scenario("security-breach").public_by_default is False
+    assert RUNBOOK.scenario("service-down").public_impact == "outage"
+
+
+def test_p0_and_p1_get_a_channel_and_the_status_page_p2_and_p3_do_not_by_default():
+    assert {p.severity for p in RUNBOOK.severities if p.incident_channel} == {Severity.P0, Severity.P1}
+    assert {p.severity for p in RUNBOOK.severities if p.public} == {Severity.P0, Severity.P1}
+
+
+def test_no_event_opens_a_scenario_people_declare():
+    # D13: declared incidents come from people; an abuse report opens its own scenario, kept private
+    declared = {s.name for s in RUNBOOK.declarable}
+    assert not {r.scenario for r in RUNBOOK.event_rules if r.action is EventAction.OPEN} & declared
+    assert RUNBOOK.scenario("abuse-report").public_by_default is False

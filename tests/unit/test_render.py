@@ -54,7 +54,7 @@ def test_initial_notification_has_every_runbook_field():
         "**Start Time**: 2026-11-26 14:02 UTC",
         "**Affected Systems**: ALB target group flask-sre-challenge-tg",
         "**Next Update**: 2026-11-26 14:32 UTC",
-        "Incident Channel: #incident-20261126-1402",
+        "Incident Channel: #incident-20261126-1402-flask-sre-challenge",
     ):
         assert heading in text
     assert "$" not in text

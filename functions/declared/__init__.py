@@ -1,0 +1,1 @@
+"""Declared incidents: the runbook's incidents that come from people, not alarms (policy D13)."""

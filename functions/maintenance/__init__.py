@@ -1,0 +1,1 @@
+"""Maintenance windows: alarms inside one are held quietly, P0 still pages (policy D14)."""
