@@ -135,7 +135,7 @@ def responder() -> Responder:
         store=store(),
         messenger=messenger(),
         escalator=escalator(),
-        diagnose=Diagnoser(clients(), settings().DIAGNOSTICS_BUDGET_SECONDS),
+        diagnose=Diagnoser(clients(), settings().DIAGNOSTICS_BUDGET_SECONDS, changes=store().recent_changes),
         prepare=_read_channel_secrets,
         channels=channel_keeper(),
         graphs=graphs(),

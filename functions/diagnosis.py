@@ -3,30 +3,47 @@ re-classify the incident, and record both. Heavy modules load only when an incid
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from functions import clock
 from functions.incident import Incident, TimelineEntry
 from functions.lifecycle import Decision
+from functions.observability import logger
 from functions.policy import RUNBOOK, Runbook
 from functions.services import ServiceConfig
 
 if TYPE_CHECKING:
     from functions.aws import AwsClients
     from functions.diagnostics.base import Finding
+    from functions.incident_store import Change
     from functions.severity import Reclassification
 
 
+RecentChanges = Callable[[str, datetime], Sequence["Change"]]
+CHANGE_WINDOW = timedelta(hours=6)  # the recorded events a check may correlate with (each keeps its own window)
+
+
 class Diagnoser:
-    def __init__(self, clients: AwsClients, budget_seconds: float, runbook: Runbook = RUNBOOK) -> None:
+    def __init__(
+        self,
+        clients: AwsClients,
+        budget_seconds: float,
+        runbook: Runbook = RUNBOOK,
+        changes: RecentChanges | None = None,
+    ) -> None:
+        """`changes(service, since)` reads the service's recorded events (the incident store's recent changes)."""
         self._clients = clients
         self._budget = budget_seconds
         self._runbook = runbook
+        self._changes = changes
 
     def __call__(self, incident: Incident, service: ServiceConfig) -> tuple[list[Finding], Reclassification | None]:
         from functions.diagnostics import run_checks
-        from functions.diagnostics.base import CheckContext
+        from functions.diagnostics.base import CheckContext, RecordedChanges
         from functions.severity import reclassify
 
         context = CheckContext(
@@ -39,8 +56,34 @@ class Diagnoser:
             alarm_names=list(incident.alarms),
         )
         checks = self._runbook.scenario(incident.scenario).checks
-        findings = run_checks(checks, context, self._clients, self._budget)
+        # The recorded changes are read beside the checks; the one check that needs them waits for them.
+        reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recent-changes")
+        try:
+            pending = reader.submit(self._recent_changes, service.name, incident.opened_at)
+            context.changes = RecordedChanges(lambda: _finished(pending, self._budget))
+            findings = run_checks(checks, context, self._clients, self._budget)
+        finally:
+            reader.shutdown(wait=False)
         return findings, reclassify(incident.severity, incident.scenario, findings)
+
+    def _recent_changes(self, service: str, opened_at: datetime) -> list[Change]:
+        """Up to the incident's start (and the event that opened it); unreadable means none, not no diagnosis."""
+        if self._changes is None:
+            return []
+        try:
+            changes = self._changes(service, opened_at - CHANGE_WINDOW)
+        except Exception:
+            logger.warning("could not read the service's recent changes", extra={"service": service}, exc_info=True)
+            return []
+        return sorted((change for change in changes if change.at <= opened_at), key=lambda change: change.at)
+
+
+def _finished(pending: Future[list[Change]], timeout: float) -> list[Change]:
+    try:
+        return pending.result(timeout=timeout)
+    except FuturesTimeout:
+        logger.warning("the service's recent changes were not read within the diagnostics budget")
+        return []
 
 
 def record_diagnosis(

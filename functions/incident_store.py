@@ -68,10 +68,13 @@ class ServiceState(BaseModel):
 
 
 class Change(BaseModel):
+    """An ECS, RDS or Health event kept for the service (30 days): the recent changes."""
+
     source: str
     name: str
     at: datetime
     text: str
+    deployment_id: str | None = None  # the ECS deployment it is about
 
 
 class IncidentStore(Protocol):
@@ -346,6 +349,7 @@ class DynamoIncidentStore:
             name=signal.name,
             at=signal.occurred_at,
             text=signal.reason,
+            deployment_id=signal.deployment_id,
         )
         return {
             "Put": {

@@ -316,8 +316,20 @@ def _info_signal(
 ) -> Decision:
     text = f"{signal.source.value} event {signal.name}: {signal.reason}".strip()
     if current is not None:
-        incident = current.model_copy(update={"updated_at": now})
-        return Decision(incident=incident, timeline=[_entry(now, "context", text)], record_change=True)
+        incident = current.model_copy(deep=True, update={"updated_at": now})
+        timeline = [_entry(now, "context", text)]
+        severity = classification.severity
+        if classification.action is Action.OPEN and severity is not None and severity.outranks(incident.severity):
+            # An event that means breakage raises the open incident like a more severe alarm does (D16).
+            was_held = held(incident, runbook)
+            timeline.append(_upgrade(incident, signal.name, classification, now))
+            if was_held and not held(incident, runbook):
+                timeline.append(_entry(now, "maintenance", _hold_text(incident, runbook)))
+            notify = [] if held(incident, runbook) else [Notify.UPDATE]  # a held incident stays quiet (D14)
+            return Decision(
+                incident=incident, timeline=timeline, notify=notify, escalate=Escalate.RESCHEDULE, record_change=True
+            )
+        return Decision(incident=incident, timeline=timeline, record_change=True)
     if classification.action is Action.OPEN:
         decision = _open(signal, classification, service, now, runbook, window)
         return decision.model_copy(update={"record_change": True})

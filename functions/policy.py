@@ -8,6 +8,7 @@ by its number (D1, D2, ...).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
@@ -114,14 +115,58 @@ class Scenario:
     declared_severity: Severity | None = None  # D13: people declare it (`responder declare`); no alarm can
 
 
-@dataclass(frozen=True, kw_only=True)
-class InfoSignalRule:
-    """A P2 info signal (deployment, configuration change, maintenance) and when it opens an incident."""
+class EventAction(StrEnum):
+    """What an ECS, RDS or AWS Health event does (D7)."""
 
-    source: Literal["ecs", "rds", "health"]
+    IGNORE = "ignore"  # nothing recorded
+    TIMELINE = "timeline"  # on the service's open incident's timeline and kept as a recent change; pages nobody
+    OPEN = "open"  # opens an incident, or joins the open one and raises it to the row's severity (D16)
+
+
+EventSource = Literal["ecs", "rds", "health"]
+# The event fields a row can match, by the names AWS gives them in the event's `detail`: the
+# EventBridge rules that route the events are derived from the rows with these very names.
+EventField = Literal[
+    "eventName",  # ECS deployment state change / service action
+    "eventType",  # ECS: INFO, WARN, ERROR
+    "lastStatus",  # ECS task state change
+    "stopCode",  # ECS task state change
+    "status",  # ECS container instance state change
+    "EventID",  # RDS: RDS-EVENT-nnnn
+    "EventCategories",  # RDS: failover, failure, low storage, ...
+    "service",  # AWS Health: the AWS service (ECS, RDS, ABUSE, ...)
+    "eventTypeCode",  # AWS Health: AWS_RDS_MAINTENANCE_SCHEDULED, ...
+    "eventTypeCategory",  # AWS Health: issue, accountNotification, scheduledChange, investigation
+    "statusCode",  # AWS Health: open, upcoming, closed
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventRule:
+    """One row of the event policy: the events it matches and what they do.
+
+    Rows of one detail type are read in order and the first that matches decides, so a row for an
+    event id comes before the row for its category. Every detail type ends with a row matching
+    everything else (`when={}`), so no event of a known type is left without a decision.
+    """
+
+    source: EventSource
+    detail_type: str  # the EventBridge detail-type (RDS event subscriptions over SNS are mapped onto it)
+    when: dict[EventField, tuple[str, ...]]  # every field must hold one of the values; {} = any other event
+    action: EventAction
     scenario: str
-    opens_incident_when: tuple[str, ...]  # event names that open an incident (D7)
-    incident_scenario: str | None = None  # the scenario of the incident it opens
+    reason: str
+    doc: str  # the AWS documentation page the events and their meaning come from
+    severity: Severity | None = None  # the severity it opens at: OPEN rows only
+
+    def matches(self, fields: Mapping[str, tuple[str, ...]]) -> bool:
+        """EventBridge's rule: each field of the row has one of its values in the event."""
+        return all(set(values) & set(fields.get(field, ())) for field, values in self.when.items())
+
+    @property
+    def label(self) -> str:
+        condition = " ".join(f"{field}={'|'.join(values)}" for field, values in self.when.items())
+        return f"{self.detail_type} {condition or '(any other)'}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,7 +175,7 @@ class Runbook:
     ladder: tuple[LevelPolicy, ...]
     scenarios: tuple[Scenario, ...]
     alarm_rules: tuple[AlarmRule, ...]
-    info_signals: tuple[InfoSignalRule, ...]
+    event_rules: tuple[EventRule, ...]  # D7: every ECS, RDS and AWS Health event type and what it does
     unknown_alarm_severity: Severity  # D8: an alarm the policy does not know
     stabilisation_seconds: int  # D4: all alarms OK this long before auto-resolve
     exhausted_reminder_limit: int  # D9: reminders to L4 after the ladder is exhausted
@@ -156,6 +201,10 @@ class Runbook:
     def level(self, level: Level) -> LevelPolicy:
         return self.ladder[level.position]
 
+    def event_rule(self, detail_type: str, fields: Mapping[str, tuple[str, ...]]) -> EventRule | None:
+        """The row that decides an event of `detail_type` with `fields`; None for a type with no rows."""
+        return next((rule for rule in self._event_rules.get(detail_type, ()) if rule.matches(fields)), None)
+
     @cached_property
     def _severities(self) -> dict[Severity, SeverityPolicy]:
         return {policy.severity: policy for policy in self.severities}
@@ -167,6 +216,13 @@ class Runbook:
     @cached_property
     def _rules(self) -> dict[str, AlarmRule]:
         return {rule.rule: rule for rule in self.alarm_rules}
+
+    @cached_property
+    def _event_rules(self) -> dict[str, tuple[EventRule, ...]]:
+        by_type: dict[str, list[EventRule]] = {}
+        for rule in self.event_rules:
+            by_type.setdefault(rule.detail_type, []).append(rule)
+        return {detail_type: tuple(rules) for detail_type, rules in by_type.items()}
 
 
 SEVERITIES = (
@@ -344,12 +400,41 @@ SCENARIOS = (
     ),
     Scenario(
         name="deployment",
-        title="Deployment",
-        impact="A deployment of the service changed state",
+        title="Failed Deployment",
+        impact="A deployment of the service failed: its new tasks did not start or stay healthy and ECS "
+        "stopped it (rolling back to the previous revision when the circuit breaker is on)",
         affected=("ecs",),
-        checks=("ecs_service", "recent_deployments"),
+        checks=("recent_deployments", "ecs_service", "alb_target_health", "error_log_signatures"),
         public_title="Service disruption after a change",
         public_impact="degraded",
+    ),
+    Scenario(
+        name="tasks-failing",
+        title="Tasks Failing to Start",
+        impact="ECS cannot start or place the service's tasks: fewer tasks serve than the service wants",
+        affected=("ecs",),
+        checks=("ecs_service", "recent_deployments", "alb_target_health", "error_log_signatures"),
+        public_title="Degraded performance",
+        public_impact="degraded",
+    ),
+    Scenario(
+        name="aws-issue",
+        title="AWS Service Issue",
+        impact="AWS reports an operational issue with a service the application runs on (ALB, ECS or RDS)",
+        affected=("alb", "ecs", "rds"),
+        checks=("alb_target_health", "ecs_service", "rds_instance"),
+        public_title="Issue with an infrastructure provider",
+        public_impact="degraded",
+    ),
+    Scenario(
+        name="abuse-report",
+        title="Abuse Reported by AWS",
+        impact="AWS reports abuse (DoS, spam, scanning, malware, ...) coming from the account's resources: "
+        "they may be compromised (a suspected security breach)",
+        affected=("ecs",),
+        checks=("recent_deployments", "ecs_service"),
+        public_title="Security investigation",
+        public_by_default=False,  # like a declared security breach (D12): public only when a person says so
     ),
     Scenario(
         name="config-change",
@@ -604,19 +689,261 @@ ALARM_RULES = (
     ),
 )
 
-INFO_SIGNALS = (
-    InfoSignalRule(
-        source="ecs",
-        scenario="deployment",
-        opens_incident_when=("SERVICE_DEPLOYMENT_FAILED", "SERVICE_TASK_START_IMPAIRED"),
+# --- The event policy (D7, D16-D18): every ECS, RDS and AWS Health event type, and what it does -----
+
+_ECS_DEPLOYMENTS = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_service_deployment_events.html"
+_ECS_SERVICE_ACTIONS = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_service_events.html"
+_ECS_TASKS = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_task_events.html"
+_ECS_INSTANCES = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_container_instance_events.html"
+_RDS_EVENTS = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Events.Messages.html"
+_RDS_DETAIL_TYPES = "https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-rds.html"
+_HEALTH_EVENTS = "https://docs.aws.amazon.com/health/latest/ug/aws-health-events-eventbridge-schema.html"
+
+# AWS Health reports these services by these codes: the ALB, ECS and RDS the runbook's service runs on.
+HEALTH_SERVICES = ("ELASTICLOADBALANCING", "ECS", "RDS")
+
+_Row = tuple[dict[EventField, tuple[str, ...]], EventAction, str, Severity | None, str]
+_IGNORE, _TIMELINE, _OPEN = EventAction.IGNORE, EventAction.TIMELINE, EventAction.OPEN
+_P0, _P1, _P2 = Severity.P0, Severity.P1, Severity.P2
+
+
+def _rows(source: EventSource, detail_type: str, doc: str, *rows: _Row) -> tuple[EventRule, ...]:
+    return tuple(
+        EventRule(
+            source=source, detail_type=detail_type, doc=doc, when=when, action=action, scenario=scenario,
+            severity=severity, reason=reason,
+        )
+        for when, action, scenario, severity, reason in rows
+    )  # fmt: skip
+
+
+def _named(*names: str) -> dict[EventField, tuple[str, ...]]:
+    return {"eventName": names}
+
+
+def _ids(*numbers: int) -> dict[EventField, tuple[str, ...]]:
+    return {"EventID": tuple(f"RDS-EVENT-{number:04d}" for number in numbers)}
+
+
+def _category(*categories: str) -> dict[EventField, tuple[str, ...]]:
+    return {"EventCategories": categories}
+
+
+def _health(category: str, status: tuple[str, ...] = ()) -> dict[EventField, tuple[str, ...]]:
+    """An AWS Health category on one of the services the runbook's systems run on."""
+    when: dict[EventField, tuple[str, ...]] = {"service": HEALTH_SERVICES, "eventTypeCategory": (category,)}
+    if status:
+        when["statusCode"] = status
+    return when
+
+
+ECS_DEPLOYMENT_ROWS = _rows(
+    "ecs", "ECS Deployment State Change", _ECS_DEPLOYMENTS,
+    (_named("SERVICE_DEPLOYMENT_FAILED"), _OPEN, "deployment", _P1,
+     "the deployment failed (circuit breaker): breakage, not information (D16)"),
+    (_named("SERVICE_DEPLOYMENT_IN_PROGRESS"), _TIMELINE, "deployment", None,
+     "a deployment or a rollback started: the first suspect if something breaks next"),
+    (_named("SERVICE_DEPLOYMENT_COMPLETED"), _TIMELINE, "deployment", None,
+     "a deployment or a rollback reached steady state"),
+    ({"eventType": ("ERROR",)}, _OPEN, "deployment", _P2,
+     "a deployment ERROR this table does not name yet: never dropped, opened at the default (D8)"),
+    ({}, _TIMELINE, "deployment", None, "any other deployment state change is a recent change"),
+)  # fmt: skip
+
+ECS_SERVICE_ACTION_ROWS = _rows(
+    "ecs", "ECS Service Action", _ECS_SERVICE_ACTIONS,
+    (_named("SERVICE_TASK_START_IMPAIRED"), _OPEN, "tasks-failing", _P1,
+     "the service cannot start tasks consistently: capacity is falling (a deployment without circuit breaker "
+     "fails this way)"),
+    (_named("SERVICE_TASK_CONFIGURATION_FAILURE"), _OPEN, "tasks-failing", _P1,
+     "tasks cannot be placed because of a configuration error (task role, tags): none will start until fixed"),
+    (_named("SERVICE_TASK_PLACEMENT_FAILURE"), _OPEN, "tasks-failing", _P2,
+     "no capacity to place a task (CPU, memory, Fargate Spot): the scheduler retries; alarms raise it if "
+     "the service suffers"),
+    (_named("SERVICE_DISCOVERY_INSTANCE_UNHEALTHY", "VPC_LATTICE_TARGET_UNHEALTHY"), _TIMELINE, "tasks-failing",
+     None, "a task unhealthy in Cloud Map / VPC Lattice: the service's ALB health alarms decide"),
+    (_named("ECS_OPERATION_THROTTLED", "SERVICE_DISCOVERY_OPERATION_THROTTLED"), _TIMELINE, "tasks-failing", None,
+     "the scheduler was throttled: explains a slow deployment or scale-out"),
+    (_named("SERVICE_DAEMON_PLACEMENT_CONSTRAINT_VIOLATED"), _TIMELINE, "tasks-failing", None,
+     "DAEMON services only: a task no longer meets its placement constraints"),
+    (_named("TASKS_STOPPED"), _TIMELINE, "tasks-failing", None, "the service stopped running tasks"),
+    (_named("SERVICE_STEADY_STATE", "TASKSET_STEADY_STATE", "CAPACITY_PROVIDER_STEADY_STATE"), _IGNORE,
+     "deployment", None, "steady state, reported again periodically: nothing changed"),
+    (_named("SERVICE_DESIRED_COUNT_UPDATED"), _IGNORE, "deployment", None,
+     "the scheduler's own desired-count bookkeeping (auto scaling); the ECS checks read the counts"),
+    (_named("SERVICE_DEPLOYMENT_IN_PROGRESS", "SERVICE_DEPLOYMENT_COMPLETED"), _IGNORE, "deployment", None,
+     "the same deployment also arrives as ECS Deployment State Change, with its deployment id: recorded there"),
+    ({"eventType": ("ERROR",)}, _OPEN, "unclassified", _P2,
+     "a service ERROR this table does not name yet: never dropped, opened at the default (D8)"),
+    ({"eventType": ("WARN",)}, _TIMELINE, "tasks-failing", None, "a service WARN this table does not name yet"),
+    ({}, _IGNORE, "deployment", None, "any other INFO service action"),
+)  # fmt: skip
+
+ECS_TASK_ROWS = _rows(
+    "ecs", "ECS Task State Change", _ECS_TASKS,
+    ({}, _IGNORE, "tasks-failing", None,
+     "per-task churn, several events per task: the ECS service check reads the stopped tasks' reasons when an "
+     "incident opens, and SERVICE_TASK_START_IMPAIRED / SERVICE_DEPLOYMENT_FAILED report the pattern once"),
+)  # fmt: skip
+
+ECS_CONTAINER_INSTANCE_ROWS = _rows(
+    "ecs", "ECS Container Instance State Change", _ECS_INSTANCES,
+    ({}, _IGNORE, "tasks-failing", None,
+     "EC2 capacity bookkeeping; agent disconnects are part of normal operation (AWS), and a lack of capacity "
+     "arrives as SERVICE_TASK_PLACEMENT_FAILURE"),
+)  # fmt: skip
+
+RDS_INSTANCE_ROWS = _rows(
+    "rds", "RDS DB Instance Event", _RDS_EVENTS,
+    # event ids whose category alone would decide wrongly
+    (_ids(221, 222), _OPEN, "database", _P1,
+     "storage full: the database was shut down (0221) or will be (0222)"),
+    (_ids(22), _OPEN, "database", _P1, "MySQL failed to restart"),
+    (_ids(86), _TIMELINE, "config-change", None, "the option group could not be associated"),
+    (_ids(34, 50, 51, 65), _TIMELINE, "database", None,
+     "a failover not attempted, or a Multi-AZ activation/recovery: the database is back"),
+    (_ids(219, 220), _IGNORE, "database", None, "storage autoscaling will retry; RDS says no action is needed"),
+    (_ids(223, 224, 237, 254), _TIMELINE, "database", None,
+     "storage autoscaling could not grow the storage; the low-storage events open if it runs out"),
+    (_ids(58, 79, 80, 81, 165, 188, 195), _TIMELINE, "config-change", None,
+     "a feature or upgrade failed (Statspack, Enhanced Monitoring, native backup, RDS Custom perimeter, major "
+     "upgrade rolled back, time zone file): the database keeps serving"),
+    (_ids(89), _OPEN, "database", _P2, "more than 90% of the allocated storage used"),
+    (_ids(87), _OPEN, "database", _P1, "the database was stopped: the service cannot reach it"),
+    (_ids(88, 154, 44, 189, 225, 231), _TIMELINE, "database", None,
+     "started again, an operator notice, low gp2 burst credits, storage near its autoscaling maximum, or a "
+     "storage change that RDS retries: context for an incident"),
+    (_ids(20), _OPEN, "database", _P1, "the instance crashed and is recovering"),
+    (_ids(23, 166), _IGNORE, "database", None, "a refused manual backup request, or RDS Custom back in perimeter"),
+    # every category (USER_Events.Messages, DB instance events)
+    (_category("deletion"), _OPEN, "database", _P0, "the service's database was deleted: Data Loss"),
+    (_category("failure"), _OPEN, "database", _P1,
+     "the instance failed (incompatible configuration, storage, parameters or network)"),
+    (_category("low storage"), _OPEN, "database", _P1, "the allocated storage is (nearly) consumed"),
+    (_category("failover"), _OPEN, "database", _P2,
+     "a Multi-AZ failover: connections dropped for a minute or two; the database alarms raise it if the service "
+     "suffered"),
+    (_category("availability"), _TIMELINE, "config-change", None,
+     "a restart or shutdown: the alarms decide whether the service suffered"),
+    (_category("configuration change"), _TIMELINE, "config-change", None,
+     "a configuration change (class, storage, parameter group, Multi-AZ, backups, password)"),
+    (_category("restoration"), _TIMELINE, "config-change", None, "the instance was restored from a backup"),
+    (_category("maintenance"), _TIMELINE, "maintenance", None, "maintenance applied or required"),
+    (_category("security patching"), _TIMELINE, "maintenance", None, "an operating system update is available"),
+    (_category("read replica"), _TIMELINE, "database", None, "read replication stopped, failed or resumed"),
+    (_category("recovery"), _TIMELINE, "database", None, "a recovery finished, or a standby is being rebuilt"),
+    (_category("backup"), _IGNORE, "database", None, "routine backups"),
+    (_category("creation"), _IGNORE, "database", None, "an instance was created"),
+    (_category("notification"), _IGNORE, "database", None,
+     "advice (storage engine, table counts, TDE rotation, patching delayed, upgrade blocked)"),
+    (_category("security"), _IGNORE, "database", None, "CloudHSM password decryption for TDE (Oracle)"),
+    ({}, _TIMELINE, "config-change", None, "a category this table does not name yet: recorded, never dropped"),
+)  # fmt: skip
+
+RDS_CLUSTER_ROWS = _rows(
+    "rds", "RDS DB Cluster Event", _RDS_EVENTS,
+    (_ids(69, 187), _OPEN, "database", _P1, "a (global) failover of the cluster failed"),
+    (_ids(186), _TIMELINE, "database", None, "a global failover was cancelled"),
+    (_category("failover"), _OPEN, "database", _P2,
+     "a cluster failover: connections dropped; the database alarms raise it if the service suffered"),
+    (_category("global failover"), _TIMELINE, "database", None, "a global database failover step"),
+    (_category("notification"), _TIMELINE, "config-change", None, "the cluster was renamed"),
+    (_category("creation"), _IGNORE, "database", None, "a cluster was created"),
+    ({}, _TIMELINE, "config-change", None, "a category this table does not name yet: recorded, never dropped"),
+)  # fmt: skip
+
+_NOT_A_SERVICE_DB = "names no DB instance of a service"
+
+RDS_OTHER_ROWS = (
+    *_rows(
+        "rds", "RDS DB Parameter Group Event", _RDS_EVENTS,
+        (_category("configuration change"), _IGNORE, "config-change", None,
+         "the instance reports the same change as its own configuration change (RDS-EVENT-0011/0092)"),
+        ({}, _IGNORE, "config-change", None, _NOT_A_SERVICE_DB),
     ),
-    InfoSignalRule(
-        source="rds",
-        scenario="config-change",
-        opens_incident_when=("failure", "failover", "low storage"),
-        incident_scenario="database",
+    *_rows(
+        "rds", "RDS DB Security Group Event", _RDS_EVENTS,
+        (_category("configuration change", "failure"), _IGNORE, "config-change", None,
+         "DB security groups are EC2-Classic, retired on 2022-08-15"),
+        ({}, _IGNORE, "config-change", None, _NOT_A_SERVICE_DB),
     ),
-    InfoSignalRule(source="health", scenario="maintenance", opens_incident_when=("issue",)),
+    *_rows(
+        "rds", "RDS DB Snapshot Event", _RDS_EVENTS,
+        (_category("creation", "deletion", "notification"), _IGNORE, "database", None,
+         "snapshot and export bookkeeping"),
+        (_category("restoration"), _IGNORE, "database", None,
+         "the restored instance reports its own restoration event"),
+        ({}, _IGNORE, "database", None, _NOT_A_SERVICE_DB),
+    ),
+    *_rows(
+        "rds", "RDS DB Cluster Snapshot Event", _RDS_EVENTS,
+        (_category("backup"), _IGNORE, "database", None, "cluster snapshot bookkeeping"),
+        ({}, _IGNORE, "database", None, _NOT_A_SERVICE_DB),
+    ),
+    *_rows(
+        "rds", "RDS DB Proxy Event", _RDS_EVENTS,
+        (_category("configuration change", "creation", "deletion", "failure"), _IGNORE, "database", None,
+         "no service config names an RDS Proxy; a proxy that cannot serve shows as the service's database "
+         "connection failures (a P0 alarm)"),
+        ({}, _IGNORE, "database", None, _NOT_A_SERVICE_DB),
+    ),
+    *_rows(
+        "rds", "RDS Blue Green Deployment Event", _RDS_EVENTS,
+        (_category("creation", "deletion", "failure", "notification"), _IGNORE, "config-change", None,
+         "names a blue/green deployment, which no service config names; a switchover's effect on the database "
+         "arrives as the instance's own events and alarms"),
+        ({}, _IGNORE, "config-change", None, _NOT_A_SERVICE_DB),
+    ),
+    *_rows(
+        "rds", "RDS Custom Engine Version Event", _RDS_EVENTS,
+        (_category("failure"), _IGNORE, "config-change", None,
+         "a custom engine version is a build artefact (RDS Custom), not a running database"),
+        ({}, _IGNORE, "config-change", None, _NOT_A_SERVICE_DB),
+    ),
+    *_rows(
+        "rds", "RDS DB Shard Group Event", _RDS_DETAIL_TYPES,
+        ({}, _IGNORE, "database", None, "Aurora Limitless shard groups: no service config names one"),
+    ),
+    *_rows(
+        "rds", "RDS Zero ETL Event", _RDS_DETAIL_TYPES,
+        ({}, _IGNORE, "database", None, "zero-ETL integrations replicate to analytics: not the service's path"),
+    ),
+)  # fmt: skip
+
+HEALTH_ROWS = (
+    *_rows(
+        "health", "AWS Health Event", _HEALTH_EVENTS,
+        ({"service": ("ABUSE",)}, _OPEN, "abuse-report", _P0,
+         "AWS reports abuse from the account's resources: suspected security breach (D18)"),
+        (_health("issue", status=("closed",)), _TIMELINE, "aws-issue", None, "AWS closed the issue"),
+        (_health("issue"), _OPEN, "aws-issue", _P2,
+         "an AWS issue on the ALB, ECS or RDS: the service's own alarms raise it if it suffers"),
+        (_health("scheduledChange"), _TIMELINE, "maintenance", None,
+         "a scheduled change (maintenance, retirement), with its window (D18)"),
+        (_health("accountNotification"), _TIMELINE, "maintenance", None,
+         "an account notice (deprecation, certificate rotation) on a service the runbook uses"),
+        (_health("investigation"), _TIMELINE, "aws-issue", None,
+         "AWS is investigating: the issue event opens if it becomes one"),
+        ({"service": HEALTH_SERVICES}, _TIMELINE, "aws-issue", None,
+         "a category this table does not name yet, on a service the runbook uses"),
+        ({}, _IGNORE, "aws-issue", None, "an AWS service the runbook's systems do not run on"),
+    ),
+    *_rows(
+        "health", "AWS Health Abuse Event", _HEALTH_EVENTS,
+        ({}, _OPEN, "abuse-report", _P0,
+         "AWS reports abuse from the account's resources: suspected security breach (D18)"),
+    ),
+)  # fmt: skip
+
+EVENT_POLICY: tuple[EventRule, ...] = (
+    *ECS_DEPLOYMENT_ROWS,
+    *ECS_SERVICE_ACTION_ROWS,
+    *ECS_TASK_ROWS,
+    *ECS_CONTAINER_INSTANCE_ROWS,
+    *RDS_INSTANCE_ROWS,
+    *RDS_CLUSTER_ROWS,
+    *RDS_OTHER_ROWS,
+    *HEALTH_ROWS,
 )
 
 RUNBOOK = Runbook(
@@ -624,7 +951,7 @@ RUNBOOK = Runbook(
     ladder=LADDER,
     scenarios=SCENARIOS,
     alarm_rules=ALARM_RULES,
-    info_signals=INFO_SIGNALS,
+    event_rules=EVENT_POLICY,
     unknown_alarm_severity=Severity.P2,
     stabilisation_seconds=15 * MINUTE,
     exhausted_reminder_limit=6,

@@ -9,7 +9,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from functions.intake.signal import AlarmState, Signal, SignalSource
-from functions.policy import RUNBOOK, AlarmRule, Runbook, Severity
+from functions.policy import RUNBOOK, AlarmRule, EventAction, Runbook, Severity
 from functions.services import ServiceConfig
 
 
@@ -17,6 +17,7 @@ class Action(StrEnum):
     OPEN = "open"
     UPDATE = "update"
     RESOLVE = "resolve"
+    TIMELINE = "timeline"  # an event for the open incident's timeline and the recent changes; never opens (D7)
     IGNORE = "ignore"
 
 
@@ -36,22 +37,14 @@ _ALARM_ACTIONS = {AlarmState.ALARM: Action.OPEN, AlarmState.OK: Action.RESOLVE}
 
 def classify(signal: Signal, services: Sequence[ServiceConfig], runbook: Runbook = RUNBOOK) -> Classification:
     if signal.source is SignalSource.UNKNOWN:
-        return Classification(
-            scenario=None, severity=None, service=None, rule=None, action=Action.IGNORE, basis=signal.reason
-        )
+        return _ignored(signal.reason)
     if signal.source is SignalSource.ALARM:
         return _classify_alarm(signal, resolve_service(signal, services, fallback=True), runbook)
-    service = resolve_service(signal, services, fallback=False)
-    if service is None:
-        return Classification(
-            scenario=None,
-            severity=None,
-            service=None,
-            rule=None,
-            action=Action.IGNORE,
-            basis=f"{signal.source.value} event names no resource of a configured service",
-        )
-    return _classify_info(signal, service, runbook)
+    return _classify_event(signal, services, runbook)
+
+
+def _ignored(basis: str) -> Classification:
+    return Classification(scenario=None, severity=None, service=None, rule=None, action=Action.IGNORE, basis=basis)
 
 
 def _classify_alarm(signal: Signal, service: str | None, runbook: Runbook) -> Classification:
@@ -89,19 +82,29 @@ def _hints(rule: AlarmRule, namespace: str | None) -> set[tuple[str | None, str]
     return {(namespace if ns == "*" else ns, name) for ns, name in rule.metric_hints}
 
 
-def _classify_info(signal: Signal, service: str | None, runbook: Runbook) -> Classification:
-    info = next(rule for rule in runbook.info_signals if rule.source == signal.source.value)
-    haystack = " ".join((signal.name, signal.reason, *signal.categories)).lower()
-    breaking = [word for word in info.opens_incident_when if word.lower() in haystack]
+def _classify_event(signal: Signal, services: Sequence[ServiceConfig], runbook: Runbook) -> Classification:
+    """The event policy's first row that matches decides (D7); what means breakage is never dropped (D17)."""
+    detail_type = signal.detail_type or signal.description
+    row = runbook.event_rule(detail_type, signal.event_fields)
+    if row is None:
+        return _ignored(f"{signal.source.value} event {detail_type!r} has no row in the event policy (D7)")
+    basis = f"{row.label}: {row.reason}"
+    if row.action is EventAction.IGNORE:
+        return _ignored(basis)
+    service = resolve_service(signal, services, fallback=False)
+    if service is None and row.action is EventAction.TIMELINE:
+        return _ignored(f"{signal.source.value} event names no resource of a configured service")
+    if service is None:
+        service = resolve_service(signal, services, fallback=True)
+        owner = f"the one configured service, {service}" if service else "no one service: opened unassigned"
+        basis += f"; it names no resource of a configured service, so it goes to {owner} (D17)"
     return Classification(
-        scenario=(info.incident_scenario or info.scenario) if breaking else info.scenario,
-        severity=Severity.P2,
+        scenario=row.scenario,
+        severity=row.severity,
         service=service,
         rule=None,
-        action=Action.OPEN if breaking else Action.UPDATE,
-        basis=f"{signal.source.value} event '{breaking[0]}' opens an incident (D7)"
-        if breaking
-        else f"{signal.source.value} info event is recorded, pages nobody (D7)",
+        action=Action.OPEN if row.action is EventAction.OPEN else Action.TIMELINE,
+        basis=basis,
     )
 
 

@@ -36,6 +36,8 @@ class Scene:
 
     deployed_minutes_ago: float = 2 * 24 * 60
     rollout: str = "COMPLETED"
+    rolled_back: bool = False  # the circuit breaker failed the deployment and is rolling back to the previous one
+    deployment_id: str = "ecs-svc/4107372902133469811"
     desired: int = 2
     running: int = 2
     failed_tasks: int = 0
@@ -178,6 +180,27 @@ SCENES: dict[str | None, Scene] = {
         ),
         error_pct=(3.1, 0.2),
     ),
+    "deployment": Scene(  # events/deployment.ecs.*.json: revision 2 failed its circuit breaker, rolling back to 1
+        deployed_minutes_ago=7,
+        rollout="FAILED",
+        rolled_back=True,
+        deployment_id="ecs-svc/4938517620394817261",
+        failed_tasks=3,
+        stopped=(
+            ("Essential container in task exited", "EssentialContainerExited", 3, None),
+            ("Essential container in task exited", "EssentialContainerExited", 3, None),
+            ("Essential container in task exited", "EssentialContainerExited", 3, None),
+        ),
+        events=(
+            "(deployment ecs-svc/4938517620394817261) deployment failed: tasks failed to start.",
+            "rolling back to deployment ecs-svc/7730192845561230987.",
+            "has started 2 tasks: (task {task}).",
+        ),
+        error_lines=(
+            ("ERROR gunicorn.error: Exception in worker process: ModuleNotFoundError: No module named 'flask_cors'", 9),
+            ("ERROR gunicorn.error: Worker failed to boot.", 9),
+        ),
+    ),
     "error-budget": Scene(
         deployed_minutes_ago=35,
         error_lines=(
@@ -195,8 +218,8 @@ def seed_world(
 ) -> dict[str, Any]:
     """Create the service's resources in the active moto, healthy (`None`) or broken as `scenario`.
 
-    Runbook scenarios with nothing to break (deployment, config-change, maintenance, unclassified)
-    get the healthy world; a name the runbook does not know raises ValueError.
+    Runbook scenarios with nothing to break (config-change, maintenance, unclassified, ...) get the
+    healthy world; a name the runbook does not know raises ValueError.
 
     Returns overrides for the ServiceConfig: {"health_url": ...} when `serve` started a local health
     endpoint (stop it with `local.seed_health.stop_health_servers()`), else {}.
@@ -204,7 +227,7 @@ def seed_world(
     if scenario in SCENES:
         scene = SCENES[scenario]
     elif scenario in {known.name for known in RUNBOOK.scenarios}:
-        scene = SCENES[None]  # deployment / config-change / maintenance / unclassified: nothing broken to stage
+        scene = SCENES[None]  # config-change / maintenance / unclassified ...: nothing broken to stage
     else:
         raise ValueError(f"no local world for scenario {scenario!r}; known: {sorted(map(str, SCENES))}")
     now = now.astimezone(UTC)
@@ -337,8 +360,10 @@ class _World:
             networkConfiguration=network,
             loadBalancers=[{"targetGroupArn": self.target_group_arn, "containerName": "app", "containerPort": 5000}],
         )
-        deployment_id = "ecs-svc/4107372902133469811"
-        running = [self._run_task(current, deployment_id, network) for _ in range(scene.running)]
+        deployment_id = scene.deployment_id
+        rollback_id = "ecs-svc/7730192845561230987"
+        serving, serving_id = (previous, rollback_id) if scene.rolled_back else (current, deployment_id)
+        running = [self._run_task(serving, serving_id, network) for _ in range(scene.running)]
         stopped = [self._run_task(current, deployment_id, network) for _ in scene.stopped]
         for minutes, (task, (reason, code, exit_code, detail)) in enumerate(
             zip(stopped, scene.stopped, strict=True), start=1
@@ -373,7 +398,24 @@ class _World:
             "rolloutStateReason": f"ECS deployment {deployment_id} {scene.rollout.lower().replace('_', ' ')}.",
         }
         deployments = [primary]
-        if scene.rollout == "IN_PROGRESS":  # the old deployment is still being drained
+        if scene.rolled_back:  # the rollback is the PRIMARY now; the failed one drains beside it
+            primary |= {"status": "ACTIVE", "desiredCount": 0, "pendingCount": 0, "runningCount": 0}
+            rollback = {
+                "id": rollback_id,
+                "status": "PRIMARY",
+                "taskDefinition": previous,
+                "desiredCount": scene.desired,
+                "pendingCount": scene.desired - scene.running,
+                "runningCount": scene.running,
+                "failedTasks": 0,
+                "launchType": "FARGATE",
+                "createdAt": self.now - timedelta(minutes=1),
+                "updatedAt": self.now,
+                "rolloutState": "IN_PROGRESS",
+                "rolloutStateReason": f"ECS deployment circuit breaker: rolling back to deploymentId {rollback_id}.",
+            }
+            deployments = [rollback, primary]
+        elif scene.rollout == "IN_PROGRESS":  # the old deployment is still being drained
             deployments.append(
                 {
                     "id": "ecs-svc/2267705919313524101",
@@ -407,7 +449,7 @@ class _World:
             svc.ecs_service,
             running=scene.running,
             pending=scene.desired - scene.running,
-            task_definition_arn=current,
+            task_definition_arn=serving,
             deployments=deployments,
             events=events,
         )

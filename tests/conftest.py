@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from functions import clock as runtime_clock
+from functions.policy import RUNBOOK, EventRule
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
@@ -32,6 +33,25 @@ def event_at(name: str, moment: datetime) -> Any:
 
 def event_files() -> list[Path]:
     return sorted(EVENTS.glob("*.json"))
+
+
+PUBLIC = FIXTURES / "public"
+# What `responder classify` must print for each public payload (tests/fixtures/public/SOURCES.md).
+PUBLIC_EXPECTED: dict[str, list[dict[str, Any]]] = json.loads((PUBLIC / "expected.json").read_text(encoding="utf-8"))
+
+
+def public_payloads() -> list[Path]:
+    return sorted(path for path in PUBLIC.glob("*.json") if path.name != "expected.json")
+
+
+def rows_of(detail_type: str) -> list[EventRule]:
+    return [row for row in RUNBOOK.event_rules if row.detail_type == detail_type]
+
+
+def own_fields(row: EventRule) -> dict[str, tuple[str, ...]]:
+    """An event with this row's values and nothing any earlier row asks for."""
+    fields = {field: ("UNLISTED",) for other in rows_of(row.detail_type) for field in other.when}
+    return fields | {field: values[:1] for field, values in row.when.items()}
 
 
 @pytest.fixture

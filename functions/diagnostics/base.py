@@ -21,9 +21,10 @@ from enum import Enum
 from types import ModuleType
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from functions.aws import AwsClients
+from functions.incident_store import Change
 from functions.policy import Severity
 from functions.services import ServiceConfig
 
@@ -46,7 +47,29 @@ class Finding(BaseModel):
     duration_ms: int = 0
 
 
+class RecordedChanges:
+    """The service's recorded ECS/RDS/Health events up to the incident, oldest first.
+
+    The Diagnoser starts reading them beside the checks; a check that needs them waits for them
+    only when it asks (after its own AWS calls), so the read stays off the first response's
+    longest chain of calls.
+    """
+
+    def __init__(self, read: Callable[[], list[Change]] = list) -> None:
+        self._read = read
+
+    @classmethod
+    def of(cls, changes: Iterable[Change]) -> RecordedChanges:
+        listed = list(changes)
+        return cls(lambda: listed)
+
+    def get(self) -> list[Change]:
+        return self._read()
+
+
 class CheckContext(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
     incident_id: str
     scenario: str
     severity: Severity
@@ -54,6 +77,7 @@ class CheckContext(BaseModel):
     now: datetime
     opened_at: datetime
     alarm_names: list[str] = []
+    changes: RecordedChanges = Field(default_factory=RecordedChanges)
 
 
 class Params(BaseModel):

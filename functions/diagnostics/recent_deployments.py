@@ -12,8 +12,10 @@ from pydantic import Field
 from functions.aws import AwsClients
 from functions.diagnostics import base
 from functions.diagnostics.base import CheckContext, Finding, Status
+from functions.incident_store import Change
 
 CLIENTS = ("ecs",)
+FAILED_EVENT = "SERVICE_DEPLOYMENT_FAILED"
 
 
 class Params(base.Params):
@@ -32,12 +34,14 @@ def command(ctx: CheckContext, family: str | None = None) -> str:
 
 def recent_deployments(ctx: CheckContext, clients: AwsClients, params: Params) -> Finding:
     """ECS deployments and task definition revisions of the last hours, and when each started
-    relative to the incident.
+    relative to the incident, failed deployments first.
 
     A deployment that started shortly before the incident opened is the first suspect: the fix is
-    often a rollback to the previous revision (named in the evidence). Critical when a recent
-    deployment FAILED or is rolling out while tasks fail; a warning when anything changed in the
-    window; OK when nothing did (look elsewhere than the code).
+    often a rollback to the previous revision (named in the evidence). A deployment is failed when
+    ECS says so or when the service's recorded `SERVICE_DEPLOYMENT_FAILED` event names it, even
+    after ECS stopped listing it (a rolled-back deployment drops out of DescribeServices). Critical
+    when a recent deployment FAILED or is rolling out while tasks fail; a warning when anything
+    changed in the window; OK when nothing did (look elsewhere than the code).
     """
     svc = ctx.service
     cutoff = ctx.now - timedelta(hours=params.window_hours)
@@ -54,21 +58,15 @@ def recent_deployments(ctx: CheckContext, clients: AwsClients, params: Params) -
     with ThreadPoolExecutor(max_workers=max(1, len(wanted)), thread_name_prefix="revision") as pool:
         revisions = list(pool.map(partial(_revision, clients), wanted))
 
+    failures = _recorded_failures(ctx, cutoff)
     recent = [
-        {
-            "id": d.get("id"),
-            "status": d.get("status"),
-            "task_definition": d.get("taskDefinition", "").rsplit("/", 1)[-1],
-            "rollout_state": d.get("rolloutState"),
-            "failed_tasks": d.get("failedTasks", 0),
-            "running": d.get("runningCount"),
-            "desired": d.get("desiredCount"),
-            "started_at": d["createdAt"].isoformat(),
-            "started_before_incident": base.ago(d["createdAt"], ctx.opened_at),
-        }
-        for d in sorted(deployments, key=lambda d: d["createdAt"], reverse=True)
+        _listed(d, ctx, failures.pop(d.get("id", ""), None))
+        for d in deployments
         if d.get("createdAt") and d["createdAt"] >= cutoff
     ]
+    recent += [_recorded(deployment_id, change, ctx) for deployment_id, change in failures.items()]
+    recent.sort(key=lambda d: d["started_at"], reverse=True)
+    recent.sort(key=_failing, reverse=True)  # stable: failed first, newest first within each
     new_revisions = [r for r in revisions if r["registered_at"] and _parse(r["registered_at"]) >= cutoff]
     evidence = {
         "window_hours": params.window_hours,
@@ -88,20 +86,11 @@ def recent_deployments(ctx: CheckContext, clients: AwsClients, params: Params) -
             summary=f"no deployments or new task definitions in the last {params.window_hours:g} h" + since,
         )
 
-    failing = [
-        d
-        for d in recent
-        if d["rollout_state"] == "FAILED" or (d["rollout_state"] == "IN_PROGRESS" and d["failed_tasks"])
-    ]
+    failing = [d for d in recent if _failing(d)]
     status = Status.CRITICAL if failing else Status.WARNING
-    lead = failing[0] if failing else recent[0] if recent else None
+    lead = recent[0] if recent else None
     if lead is not None:
-        summary = (
-            f"deployment of {lead['task_definition']} started {_relative(lead, ctx)} the incident, "
-            f"{lead['rollout_state'] or lead['status']}"
-        )
-        if lead["failed_tasks"]:
-            summary += f" with {lead['failed_tasks']} failed tasks"
+        summary = _describe(lead, ctx)
     else:
         newest = new_revisions[0]
         summary = (
@@ -110,11 +99,83 @@ def recent_deployments(ctx: CheckContext, clients: AwsClients, params: Params) -
         )
     rollback = _rollback_candidate(revisions, lead["task_definition"] if lead else None)
     evidence["rollback_candidate"] = rollback
-    if rollback and status is Status.CRITICAL:
+    if rollback and any(d["task_definition"] == rollback and "rolling back" in (d["reason"] or "") for d in recent):
+        summary += f"; ECS is rolling back to {rollback}"
+    elif rollback and status is Status.CRITICAL:
         summary += f"; previous revision {rollback} is the rollback candidate"
     elif rollback:
         summary += f"; previous revision {rollback}"
     return Finding(check="recent_deployments", status=status, summary=summary, evidence=evidence, command=cli)
+
+
+def _describe(deployment: dict[str, Any], ctx: CheckContext) -> str:
+    if deployment["task_definition"] is None:  # known from its event only: when it failed, not when it started
+        when = "as the incident opened" if deployment["started_at"] == ctx.opened_at.isoformat() else (
+            f"{_relative(deployment, ctx)} the incident"
+        )  # fmt: skip
+        text = f"deployment {deployment['id']} FAILED {when}, no longer listed by ECS"
+    else:
+        text = (
+            f"deployment of {deployment['task_definition']} started {_relative(deployment, ctx)} the incident, "
+            f"{deployment['rollout_state'] or deployment['status']}"
+        )
+    if deployment["failed_tasks"]:
+        text += f" with {deployment['failed_tasks']} failed tasks"
+    if deployment["failure"]:
+        text += f" ({deployment['failure'].rstrip('.')})"
+    return text
+
+
+def _recorded_failures(ctx: CheckContext, cutoff: datetime) -> dict[str, Change]:
+    """The deployments the service's recorded ECS events say failed, by deployment id."""
+    return {
+        change.deployment_id: change
+        for change in ctx.changes.get()
+        if change.source == "ecs" and change.name == FAILED_EVENT and change.deployment_id and change.at >= cutoff
+    }
+
+
+def _listed(deployment: dict[str, Any], ctx: CheckContext, failure: Change | None) -> dict[str, Any]:
+    """A deployment as DescribeServices lists it; FAILED when its recorded event says so."""
+    return {
+        "id": deployment.get("id"),
+        "status": deployment.get("status"),
+        "task_definition": deployment.get("taskDefinition", "").rsplit("/", 1)[-1],
+        "rollout_state": "FAILED" if failure else deployment.get("rolloutState"),
+        "failed_tasks": deployment.get("failedTasks", 0),
+        "running": deployment.get("runningCount"),
+        "desired": deployment.get("desiredCount"),
+        "started_at": deployment["createdAt"].isoformat(),
+        "started_before_incident": base.ago(deployment["createdAt"], ctx.opened_at),
+        "failure": failure.text if failure else deployment.get("rolloutStateReason") if _failed(deployment) else None,
+        "reason": deployment.get("rolloutStateReason"),
+    }
+
+
+def _recorded(deployment_id: str, failure: Change, ctx: CheckContext) -> dict[str, Any]:
+    """A failed deployment ECS no longer lists, from its recorded event (it failed at `failure.at`)."""
+    return {
+        "id": deployment_id,
+        "status": "INACTIVE",
+        "task_definition": None,
+        "rollout_state": "FAILED",
+        "failed_tasks": 0,
+        "running": None,
+        "desired": None,
+        "started_at": failure.at.isoformat(),  # not known: when it failed, for the ordering
+        "started_before_incident": base.ago(failure.at, ctx.opened_at),
+        "failure": failure.text or None,
+        "reason": failure.text or None,
+    }
+
+
+def _failed(deployment: dict[str, Any]) -> bool:
+    return bool(deployment.get("rolloutState") == "FAILED")
+
+
+def _failing(deployment: dict[str, Any]) -> bool:
+    state = deployment["rollout_state"]
+    return bool(state == "FAILED" or (state == "IN_PROGRESS" and deployment["failed_tasks"]))
 
 
 def _revision(clients: AwsClients, arn: str) -> dict[str, Any]:

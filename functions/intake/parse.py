@@ -42,7 +42,8 @@ _COMMANDS: dict[str, type[Command]] = {
 }
 
 ALARM_STATE_CHANGE = "CloudWatch Alarm State Change"
-_ECS_DETAIL_TYPES = {"ECS Deployment State Change", "ECS Service Action"}
+_ECS_SERVICE_DETAIL_TYPES = {"ECS Deployment State Change", "ECS Service Action"}
+_HEALTH_DETAIL_TYPES = {"AWS Health Event", "AWS Health Abuse Event"}
 
 
 def parse_event(event: Any) -> list[ParsedRecord]:
@@ -183,6 +184,16 @@ def _ecs_event(event: dict[str, Any], envelope: raw.EventBridgeEnvelope, transpo
     return signal.from_ecs_event(envelope, detail, transport)
 
 
+def _ecs_task(event: dict[str, Any], envelope: raw.EventBridgeEnvelope, transport: str) -> Signal:
+    detail = parse(event=envelope.detail, model=raw.EcsTaskDetail)
+    return signal.from_ecs_task(envelope, detail, transport)
+
+
+def _ecs_container_instance(event: dict[str, Any], envelope: raw.EventBridgeEnvelope, transport: str) -> Signal:
+    detail = parse(event=envelope.detail, model=raw.EcsContainerInstanceDetail)
+    return signal.from_ecs_container_instance(envelope, detail, transport)
+
+
 def _rds_event(event: dict[str, Any], envelope: raw.EventBridgeEnvelope, transport: str) -> Signal:
     detail = parse(event=envelope.detail, model=raw.RdsEventDetail)
     return signal.from_rds_event(envelope, detail, transport)
@@ -197,13 +208,16 @@ _Mapper = Callable[[dict[str, Any], raw.EventBridgeEnvelope, str], Signal]
 
 _EVENTBRIDGE_MAPPERS: dict[tuple[str, str], _Mapper] = {
     ("aws.cloudwatch", ALARM_STATE_CHANGE): _alarm_event,
-    ("aws.health", "AWS Health Event"): _health_event,
-    **{("aws.ecs", detail_type): _ecs_event for detail_type in _ECS_DETAIL_TYPES},
+    ("aws.ecs", "ECS Task State Change"): _ecs_task,
+    ("aws.ecs", "ECS Container Instance State Change"): _ecs_container_instance,
+    **{("aws.ecs", detail_type): _ecs_event for detail_type in _ECS_SERVICE_DETAIL_TYPES},
+    **{("aws.health", detail_type): _health_event for detail_type in _HEALTH_DETAIL_TYPES},
 }
 
 
 def _family_mapper(envelope: raw.EventBridgeEnvelope) -> _Mapper | None:
-    if envelope.source == "aws.rds" and envelope.detail_type.startswith("RDS DB"):
+    """Every RDS detail-type shares one detail layout (RDS DB Instance Event, RDS Zero ETL Event, ...)."""
+    if envelope.source == "aws.rds" and envelope.detail_type.startswith("RDS "):
         return _rds_event
     return None
 

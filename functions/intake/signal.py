@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from functions.intake import raw
+from functions.intake import raw, rds_events
 
 
 class SignalSource(StrEnum):
@@ -121,6 +121,13 @@ class Signal(BaseModel):
     alarm_metric: AlarmMetric | None = Field(default=None, description="what a graph of the alarm needs")
     resources: tuple[str, ...] = Field(default=(), description="resource ids/ARNs the event names")
     categories: tuple[str, ...] = Field(default=(), description="RDS categories, ECS event type, Health category")
+    detail_type: str | None = Field(default=None, description="an ECS, RDS or Health event's EventBridge detail-type")
+    event_fields: dict[str, tuple[str, ...]] = Field(
+        default={}, description="the fields the event policy matches on, by the names AWS gives them in the detail"
+    )
+    deployment_id: str | None = Field(default=None, description="the ECS deployment the event is about")
+    starts_at: datetime | None = Field(default=None, description="AWS Health: when the (scheduled) event starts")
+    ends_at: datetime | None = Field(default=None, description="AWS Health: when it ends")
     marker: Marker | None = None
     event_id: str | None = None
     transport: str = Field(description="how it arrived: sns, sns-legacy, eventbridge, lambda-action, sqs")
@@ -388,7 +395,7 @@ def from_alarm_detail(
     )
 
 
-# --- info signals ---------------------------------------------------------------------------------
+# --- ECS, RDS and AWS Health events ----------------------------------------------------------------
 
 
 def _event_time(envelope: raw.EventBridgeEnvelope, precise: str | None = None) -> datetime:
@@ -396,18 +403,70 @@ def _event_time(envelope: raw.EventBridgeEnvelope, precise: str | None = None) -
     return parse_timestamp(precise or envelope.time or "")
 
 
+def _fields(**values: str | list[str] | None) -> dict[str, tuple[str, ...]]:
+    """The event policy's view of a detail: each present field as a tuple of strings."""
+    fields: dict[str, tuple[str, ...]] = {}
+    for name, value in values.items():
+        if isinstance(value, list):
+            fields[name] = tuple(value)
+        elif value is not None:
+            fields[name] = (value,)
+    return fields
+
+
 def from_ecs_event(envelope: raw.EventBridgeEnvelope, detail: raw.EcsServiceDetail, transport: str) -> Signal:
     return Signal(
         source=SignalSource.ECS,
         name=detail.eventName,
-        occurred_at=_event_time(envelope, detail.updatedAt),
+        occurred_at=_event_time(envelope, detail.updatedAt or detail.createdAt),
         reason=detail.reason or "",
         description=envelope.detail_type,
         account=envelope.account,
         region=envelope.region,
         resources=tuple(envelope.resources) + ((detail.clusterArn,) if detail.clusterArn else ()),
         categories=(detail.eventType,) if detail.eventType else (),
+        detail_type=envelope.detail_type,
+        event_fields=_fields(eventName=detail.eventName, eventType=detail.eventType),
+        deployment_id=detail.deploymentId,
         event_id=envelope.id or detail.deploymentId,
+        transport=transport,
+    )
+
+
+def from_ecs_task(envelope: raw.EventBridgeEnvelope, detail: raw.EcsTaskDetail, transport: str) -> Signal:
+    stop = f" ({detail.stopCode})" if detail.stopCode else ""
+    return Signal(
+        source=SignalSource.ECS,
+        name=f"task {detail.lastStatus}{stop}",
+        occurred_at=_event_time(envelope, detail.updatedAt),
+        reason=detail.stoppedReason or "",
+        description=envelope.detail_type,
+        account=envelope.account,
+        region=envelope.region,
+        resources=tuple(r for r in (*envelope.resources, detail.clusterArn, detail.group) if r),
+        detail_type=envelope.detail_type,
+        event_fields=_fields(lastStatus=detail.lastStatus, stopCode=detail.stopCode),
+        event_id=envelope.id or None,
+        transport=transport,
+    )
+
+
+def from_ecs_container_instance(
+    envelope: raw.EventBridgeEnvelope, detail: raw.EcsContainerInstanceDetail, transport: str
+) -> Signal:
+    connected = {True: "agent connected", False: "agent disconnected", None: ""}[detail.agentConnected]
+    return Signal(
+        source=SignalSource.ECS,
+        name=f"container instance {detail.status}",
+        occurred_at=_event_time(envelope, detail.updatedAt),
+        reason=connected,
+        description=envelope.detail_type,
+        account=envelope.account,
+        region=envelope.region,
+        resources=tuple(r for r in (*envelope.resources, detail.clusterArn) if r),
+        detail_type=envelope.detail_type,
+        event_fields=_fields(status=detail.status),
+        event_id=envelope.id or None,
         transport=transport,
     )
 
@@ -423,13 +482,18 @@ def from_rds_event(envelope: raw.EventBridgeEnvelope, detail: raw.RdsEventDetail
         region=envelope.region,
         resources=tuple(r for r in (detail.SourceIdentifier, detail.SourceArn, *envelope.resources) if r),
         categories=tuple(detail.EventCategories),
+        detail_type=envelope.detail_type,
+        event_fields=_fields(EventID=detail.EventID, EventCategories=detail.EventCategories),
         event_id=envelope.id or None,
         transport=transport,
     )
 
 
 def from_rds_sns(message: raw.RdsSnsMessage, sns: raw.SnsNotification) -> Signal:
+    """An event subscription's message names no category: AWS's table of event ids gives them."""
     event_id = (message.event_id or "").rsplit("#", 1)[-1] or "RDS event"
+    detail_type = rds_events.DETAIL_TYPES.get(message.event_source, f"RDS {message.event_source} event")
+    categories = rds_events.categories(detail_type, event_id)
     return Signal(
         source=SignalSource.RDS,
         name=event_id,
@@ -439,6 +503,9 @@ def from_rds_sns(message: raw.RdsSnsMessage, sns: raw.SnsNotification) -> Signal
         account=_account_from_arn(message.source_arn),
         region=_region_from_arn(message.source_arn),
         resources=tuple(r for r in (message.source_id, message.source_arn) if r),
+        categories=categories,
+        detail_type=detail_type,
+        event_fields=_fields(EventID=event_id, EventCategories=list(categories)),
         event_id=sns.MessageId,
         transport="sns",
     )
@@ -456,6 +523,15 @@ def from_health_event(envelope: raw.EventBridgeEnvelope, detail: raw.HealthDetai
         region=envelope.region,
         resources=tuple(e.entityValue for e in detail.affectedEntities if e.entityValue) + tuple(envelope.resources),
         categories=(detail.eventTypeCategory,),
+        detail_type=envelope.detail_type,
+        event_fields=_fields(
+            service=detail.service,
+            eventTypeCode=detail.eventTypeCode,
+            eventTypeCategory=detail.eventTypeCategory,
+            statusCode=detail.statusCode,
+        ),
+        starts_at=parse_timestamp(detail.startTime) if detail.startTime else None,
+        ends_at=parse_timestamp(detail.endTime) if detail.endTime else None,
         event_id=detail.eventArn or envelope.id or None,
         transport=transport,
     )

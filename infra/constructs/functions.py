@@ -24,6 +24,7 @@ from constructs import Construct
 from infra import names
 from infra.bundling import function_code
 from infra.config import LOG_RETENTION, ResponderConfig
+from infra.dependencies import drop_dependency_enforced_by_reference
 
 from .status_page import StatusPageSite, status_page_event_source
 from .topics import Topics
@@ -202,7 +203,7 @@ class ResponderFunctions(Construct):
             description=f"{spec.construct_id} function of {Stack.of(self).stack_name}",
         )
         log_group.grant_write(role)
-        return lambda_.Function(
+        function = lambda_.Function(
             self,
             spec.construct_id,
             role=role,
@@ -220,6 +221,9 @@ class ResponderFunctions(Construct):
             reserved_concurrent_executions=spec.concurrency or self._reserved(spec),
             recursive_loop=lambda_.RecursiveLoop.TERMINATE,
         )
+        # The function's Role property references the role; its DependsOn keeps only the role's policy.
+        drop_dependency_enforced_by_reference(function, role)
+        return function
 
     def _grant_graph_links(self, function: lambda_.Function, postmortems: s3.IBucket) -> None:
         """A presigned GET acts as its signer: GetObject on the graphs and the key to decrypt them, no more
@@ -283,3 +287,4 @@ class ResponderFunctions(Construct):
                 ],
             )
         )
+

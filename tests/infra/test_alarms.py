@@ -132,5 +132,3 @@ def test_info_signal_rules_target_the_intake_with_a_dead_letter_queue(resources)
         (target,) = rule["Properties"]["Targets"]
         assert target["Arn"] == {"Fn::GetAtt": [intake, "Arn"]}
         assert "DeadLetterConfig" in target
-    health = next(p for p in patterns if p["source"] == ["aws.health"])
-    assert set(health["detail"]["eventTypeCategory"]) == {"scheduledChange", "issue"}

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
-from cfnlint.api import lint
-
-# W3005 (redundant DependsOn) is CDK's doing: it adds explicit DependsOn next to implicit Ref/GetAtt.
-IGNORED_CFN_LINT_RULES = {"W3005"}
+from tests.infra.conftest import of_type
 
 
 def test_cdk_nag_has_no_unacknowledged_findings(synthesized) -> None:
@@ -47,11 +47,33 @@ def test_cdk_nag_would_fail_an_unacknowledged_finding(tmp_path) -> None:
     assert "AwsSolutions-SQS3" in rules
 
 
-def test_cfn_lint_is_clean(template) -> None:
-    # When cfn-lint checks the template (its default rules: errors and warnings, as the CLI does)
-    matches = lint(json.dumps(template))
+def test_cfn_lint_is_clean_with_the_linters_defaults(template, tmp_path) -> None:
+    # Given the template as a user's pipeline gets it, in a directory with no .cfnlintrc
+    path = tmp_path / "template.json"
+    path.write_text(json.dumps(template))
 
-    # Then nothing is reported but the ignored rules
-    problems = [f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})" for m in matches
-                if m.rule.id not in IGNORED_CFN_LINT_RULES]  # fmt: skip
-    assert problems == []
+    # When the cfn-lint command checks it with its defaults (errors and warnings fail it: exit 2 or 4)
+    linter = Path(sys.executable).parent / "cfn-lint"
+    completed = subprocess.run([str(linter), str(path)], capture_output=True, text=True, cwd=tmp_path, check=False)
+
+    # Then it reports nothing
+    assert (completed.returncode, completed.stdout.strip()) == (0, "")
+
+
+def test_no_resource_silences_a_cfn_lint_rule(resources) -> None:
+    # Then the template is clean because nothing is wrong, not because a check was switched off
+    silenced = {key: r["Metadata"]["cfn-lint"] for key, r in resources.items() if "cfn-lint" in r.get("Metadata", {})}
+    assert silenced == {}
+
+
+def test_functions_and_the_state_machine_still_wait_for_their_permissions(resources) -> None:
+    # Given the resources that run code with a role of their own
+    runners = {**of_type(resources, "AWS::Lambda::Function"), **of_type(resources, "AWS::StepFunctions::StateMachine")}
+
+    # Then each is created after its role's policy (the role itself is ordered by the Role/RoleArn reference)
+    for key, runner in runners.items():
+        role = runner["Properties"].get("Role", runner["Properties"].get("RoleArn"))["Fn::GetAtt"][0]
+        policies = [k for k, r in of_type(resources, "AWS::IAM::Policy").items()
+                    if {"Ref": role} in r["Properties"]["Roles"]]  # fmt: skip
+        assert policies and set(policies) <= set(runner.get("DependsOn", [])), key
+        assert role not in runner.get("DependsOn", []), key

@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 
 from local.cli import main
-from tests.conftest import EVENTS, FIXTURES
+from tests.conftest import EVENTS, FIXTURES, PUBLIC_EXPECTED, public_payloads
 
-PUBLIC = sorted((FIXTURES / "public").glob("*.json"))
 BAD = sorted(p for p in (FIXTURES / "bad").iterdir() if p.suffix == ".json" and p.name != "sns-message-array.json")
 
 
@@ -23,17 +22,35 @@ def test_classify_prints_one_json_line_per_event_with_the_documented_fields(caps
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [(x["source"], x["severity"], x["action"]) for x in lines] == [
         ("cloudwatch-alarm", "P0", "open"),
-        ("ecs", "P2", "open"),
+        ("ecs", "P1", "open"),  # a failed deployment (D16)
     ]
     for line in lines:
         assert {"source", "name", "state", "scenario", "severity", "service", "action"} <= set(line)
 
 
-@pytest.mark.parametrize("path", PUBLIC, ids=lambda p: p.name)
-def test_classify_reads_real_world_payloads_without_error(path: Path, capsys):
-    assert main(["classify", str(path)]) == 0
+FIELDS = ("source", "name", "state", "action")
+
+
+@pytest.mark.parametrize("path", public_payloads(), ids=lambda p: p.name)
+def test_classify_of_real_world_payloads_prints_what_the_table_expects(path: Path, capsys):
+    # Given a payload another project wrote (tests/fixtures/public/SOURCES.md), When a user classifies it
+    code = main(["classify", str(path)])
     out, err = capsys.readouterr()
-    assert out.strip() and not err
+    expected = PUBLIC_EXPECTED[path.name]
+    errors = [e["error"] for e in expected if "error" in e]
+    if errors:
+        # Then what is not an event is refused in one line naming the file and the problem
+        assert (code, out) == (2, "")
+        assert err.strip() == f"responder: {path}: {errors[0]}"
+        return
+    # Then each record comes out as source, name, state and action the table expects
+    assert (code, err) == (0, "")
+    printed = [json.loads(line) for line in out.splitlines()]
+    assert [{k: line[k] for k in FIELDS} for line in printed] == expected
+
+
+def test_the_expectations_name_every_public_payload_and_nothing_else():
+    assert sorted(PUBLIC_EXPECTED) == [path.name for path in public_payloads()]
 
 
 @pytest.mark.parametrize("path", BAD, ids=lambda p: p.name)

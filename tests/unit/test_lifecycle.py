@@ -131,6 +131,28 @@ def test_info_event_joins_an_open_incident_as_context():
     assert decision.timeline[0].kind == "context" and decision.notify == []
 
 
+def test_failed_deployment_joining_a_p2_incident_raises_it_to_p1():
+    # Given a P2 incident opened by the latency-rise alarm
+    incident = opened("performance-degradation.lambda-action.alarm.json")
+    assert incident.severity is Severity.P2
+    # When the service's deployment fails (D16)
+    decision = apply(incident, "deployment.ecs.failed.json")
+    # Then the incident is P1, says why, tells people and moves the escalation onto P1's schedule
+    raised = decision.incident
+    assert raised is not None and (raised.severity, raised.scenario) == (Severity.P1, "deployment")
+    assert [entry.kind for entry in decision.timeline] == ["context", "severity"]
+    assert "SERVICE_DEPLOYMENT_FAILED" in decision.timeline[1].text
+    assert decision.notify == [Notify.UPDATE] and decision.escalate is Escalate.RESCHEDULE
+    assert decision.record_change  # and the failure is kept for the recent-change correlation
+
+
+def test_failed_deployment_joining_a_p0_incident_leaves_its_severity():
+    incident = opened("service-down.sns.alarm.json")
+    decision = apply(incident, "deployment.ecs.failed.json")
+    assert decision.incident is not None and decision.incident.severity is Severity.P0
+    assert [entry.kind for entry in decision.timeline] == ["context"] and decision.notify == []
+
+
 def test_flapping_alarm_is_announced_once_then_held_quietly():
     incident = opened("service-down.sns.alarm.json")
     ok = signal_of("service-down.sns.ok.json")

@@ -84,10 +84,10 @@ def test_adapters_change_what_the_api_answers(seeded, clients, now):
 
 
 def test_info_scenarios_get_the_healthy_world(seeded, clients):
-    # Given a scenario the runbook knows but that breaks nothing (a P2 info signal)
-    ctx = seeded("deployment")
+    # Given a scenario the runbook knows but that breaks nothing (a configuration change on the timeline)
+    ctx = seeded("config-change")
     # Then its checks find a healthy service
-    findings = run_checks(RUNBOOK.scenario("deployment").checks, ctx, clients, budget_seconds=10)
+    findings = run_checks(RUNBOOK.scenario("config-change").checks, ctx, clients, budget_seconds=10)
     assert {f.status for f in findings} == {Status.OK}
 
 
