@@ -22,13 +22,13 @@ SERIALIZED_METHODS = (
     "put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item",
     "get_item", "query", "scan", "batch_get_item", "transact_get_items",
 )  # fmt: skip
-_LOCK = threading.RLock()
+DYNAMODB_LOCK = threading.RLock()  # also held by local.moto_transactions
 
 
 def _serialized(method: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(method)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with _LOCK:
+        with DYNAMODB_LOCK:
             return method(*args, **kwargs)
 
     return wrapper

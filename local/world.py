@@ -30,6 +30,7 @@ from functions.services import DEFAULT_SERVICES, ServiceConfig
 from local.lambda_bridge import LambdaBridge, bridged_lambda
 from local.metric_image import metric_widget_images
 from local.moto_fidelity import atomic_dynamodb_writes
+from local.moto_transactions import journaled_transactions
 from local.slack_api import LocalSlackApi
 
 REGION = "us-east-1"
@@ -300,6 +301,7 @@ def local_world(services: tuple[ServiceConfig, ...] = DEFAULT_SERVICES) -> Itera
     with (
         environment(FAKE_CREDENTIALS),
         mock_aws(config=MOTO_CONFIG),  # type: ignore[call-overload]
+        journaled_transactions(),  # rollback from a journal, not a copy of the table per item
         atomic_dynamodb_writes(),
         metric_widget_images(),  # the first response's metric graph
         SlackCapture() as slack,
