@@ -65,6 +65,7 @@ class ServiceState(BaseModel):
     last_resolved: str | None = None
     windows: list[MaintenanceWindow] = []
     windows_version: int = 0
+    delivered: bool = False  # the delivery asked about was applied before (a redelivery)
 
 
 class Change(BaseModel):
@@ -79,7 +80,7 @@ class Change(BaseModel):
 
 class IncidentStore(Protocol):
     def open_incident(self, service: str) -> Incident | None: ...
-    def service_state(self, service: str) -> ServiceState: ...
+    def service_state(self, service: str, delivery_key: str | None = None) -> ServiceState: ...
     def save_windows(self, service: str, windows: list[MaintenanceWindow], expected_version: int) -> None: ...
     def get(self, incident_id: str) -> Incident | None: ...
     def commit(
@@ -115,25 +116,33 @@ class DynamoIncidentStore:
     def open_incident(self, service: str) -> Incident | None:
         return self.service_state(service).open
 
-    def service_state(self, service: str) -> ServiceState:
-        """The service's open incident, last resolved id and maintenance windows: its items in one read."""
-        items = self._service_items(f"SERVICE#{service}", ("OPEN", "LAST_RESOLVED", "MAINTENANCE"))
-        open_id = items["OPEN"]["incident_id"]["S"] if "OPEN" in items else None
-        resolved = items["LAST_RESOLVED"]["incident_id"]["S"] if "LAST_RESOLVED" in items else None
-        windows = items.get("MAINTENANCE")
+    def service_state(self, service: str, delivery_key: str | None = None) -> ServiceState:
+        """The service's open incident, last resolved id and maintenance windows: its items in one read.
+
+        With `delivery_key` the same read says whether that delivery was applied before, so a
+        redelivery is answered without deciding anything or sending a transaction bound to fail.
+        """
+        pk = f"SERVICE#{service}"
+        delivery = (f"DELIVERY#{delivery_key}", "DELIVERY") if delivery_key else None
+        keys = [(pk, "OPEN"), (pk, "LAST_RESOLVED"), (pk, "MAINTENANCE")]
+        items = self._items([*keys, delivery] if delivery else keys)
+        pointer, resolved = items.get((pk, "OPEN")), items.get((pk, "LAST_RESOLVED"))
+        windows = items.get((pk, "MAINTENANCE"))
         return ServiceState(
-            open=self.get(open_id) if open_id else None,
-            last_resolved=resolved,
+            open=self.get(pointer["incident_id"]["S"]) if pointer else None,
+            last_resolved=resolved["incident_id"]["S"] if resolved else None,
             windows=_windows(windows["doc"]["S"]) if windows else [],
             windows_version=int(windows["version"]["N"]) if windows else 0,
+            delivered=delivery in items if delivery else False,
         )
 
-    def _service_items(self, pk: str, sort_keys: tuple[str, ...]) -> dict[str, dict[str, Any]]:
-        keys = [{"pk": _s(pk), "sk": _s(sk)} for sk in sort_keys]
-        response = self._db.batch_get_item(RequestItems={self._table: {"Keys": keys, "ConsistentRead": True}})
+    def _items(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        """Consistent reads of a few (pk, sk) items in one BatchGetItem, by key; absent ones are missing."""
+        request = [{"pk": _s(pk), "sk": _s(sk)} for pk, sk in keys]
+        response = self._db.batch_get_item(RequestItems={self._table: {"Keys": request, "ConsistentRead": True}})
         if response.get("UnprocessedKeys"):  # throttled: the same reads one by one
-            return {sk: found for sk in sort_keys if (found := self._get_item(pk, sk))}
-        return {item["sk"]["S"]: item for item in response["Responses"].get(self._table, [])}
+            return {(pk, sk): found for pk, sk in keys if (found := self._get_item(pk, sk))}
+        return {(item["pk"]["S"], item["sk"]["S"]): item for item in response["Responses"].get(self._table, [])}
 
     def save_windows(self, service: str, windows: list[MaintenanceWindow], expected_version: int) -> None:
         """Replace the service's windows if nobody changed them since `expected_version` was read."""

@@ -119,8 +119,10 @@ class Responder:
 
     def _apply(self, signal: Signal, classification: Classification) -> Outcome:
         service = self.settings.service(classification.service)
-        state = self.store.service_state(service.name)
+        state = self.store.service_state(service.name, delivery_key=signal.dedup_key)
         current, last_resolved = state.open, state.last_resolved
+        if state.delivered:
+            return self._duplicate(signal, classification, current)
         now = clock.now()
         window = active(state.windows, signal.occurred_at)
         decision = decide(current, signal, classification, service, now, window=window)
@@ -128,15 +130,8 @@ class Responder:
             decision.incident.linked_incident = last_resolved
         try:
             stored = self.store.commit(decision, now=now, delivery_key=signal.dedup_key, signal=signal)
-        except DuplicateDelivery:
-            if current is not None and not current.first_response_done:
-                self.first_response(current)
-            return Outcome(
-                result=Result.DUPLICATE,
-                name=signal.name,
-                incident_id=current.id if current else None,
-                classification=classification,
-            )
+        except DuplicateDelivery:  # a redelivery applied between the read and this write
+            return self._duplicate(signal, classification, current)
         if stored is None:
             return Outcome(result=Result.NO_CHANGE, name=signal.name, classification=classification)
         if decision.created:
@@ -144,6 +139,17 @@ class Responder:
             return Outcome(result=Result.OPENED, name=signal.name, incident_id=stored.id, classification=classification)
         self.follow_up(stored, decision, previous_execution=current.escalation_execution if current else None)
         return Outcome(result=Result.UPDATED, name=signal.name, incident_id=stored.id, classification=classification)
+
+    def _duplicate(self, signal: Signal, classification: Classification, current: Incident | None) -> Outcome:
+        """Applied before: nothing to decide, but finish a first response a crash interrupted."""
+        if current is not None and not current.first_response_done:
+            self.first_response(current)
+        return Outcome(
+            result=Result.DUPLICATE,
+            name=signal.name,
+            incident_id=current.id if current else None,
+            classification=classification,
+        )
 
     def declare(self, declaration: Declaration) -> Outcome:
         """A person's incident (D13): opened on its own, then the same first response as an alarm's."""
