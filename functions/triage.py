@@ -254,7 +254,7 @@ class Responder:
             self.messenger.send(incident, kind)
         if decision.escalate is Escalate.RESCHEDULE and incident.first_response_done:
             started = self.escalator.reschedule(incident, previous_execution, clock.now())
-            self.update(incident.id, record_execution(started))
+            self.update(incident.id, record_execution(started), known=incident)  # just stored: no read
         elif decision.escalate is Escalate.STOP:
             self.escalator.stop_execution(incident.escalation_execution, "incident resolved")
 

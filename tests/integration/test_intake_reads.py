@@ -1,9 +1,10 @@
-"""A redelivered alarm is recognised from the one read the intake makes anyway, at no write cost.
+"""What a delivery costs in DynamoDB calls: no read or write the outcome does not need.
 
 SNS delivers at least once; in an alarm storm a third of the deliveries can be redeliveries. Each
 is answered `duplicate` from the service-state read (which also asks for the delivery's key),
 without a decision and without a TransactWriteItems bound to be cancelled: on DynamoDB a
-cancelled transaction still costs the capacity of its items.
+cancelled transaction still costs the capacity of its items. And a change the intake has just
+written is not read back before the escalation's execution is recorded on it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from local.lambda_context import FakeLambdaContext
 from tests.conftest import load_event
 
 ALARM = "service-down.sns.alarm.json"
+LESSER_ALARM = "performance-degradation.sns.alarm.json"  # P1 on the same service
 
 
 def invoke(event: Any) -> dict[str, Any]:
@@ -73,3 +75,16 @@ def test_a_redelivery_is_still_recognised_when_the_batch_read_is_throttled(world
     assert again["result"] == "duplicate" and again["incident_id"] == first["incident_id"]
     assert calls["TransactWriteItems"] == 0
     assert len([m for m in world.delivered() if m.kind == "initial"]) == 2  # once on SNS, once on Slack
+
+
+def test_an_upgrade_records_its_new_escalation_without_reading_the_incident_back(world, frozen_clock):
+    # Given a P1 incident whose first response is done
+    first = invoke(load_event(LESSER_ALARM))["results"][0]
+    # When a P0 alarm of the same service joins it (an upgrade: the escalation is rescheduled)
+    with dynamodb_calls() as calls:
+        joined = invoke(load_event(ALARM))["results"][0]
+    # Then the incident is upgraded, and read once: with the service's items, before deciding
+    assert joined["result"] == "updated" and joined["incident_id"] == first["incident_id"]
+    incident = container.store().get(first["incident_id"])
+    assert incident is not None and incident.severity.value == "P0"
+    assert calls["GetItem"] == 1 and calls["BatchGetItem"] == 1
