@@ -3,7 +3,8 @@
 The storm of `benchmarks/storm.py`, sequential, with two instruments around every delivery:
 
 - every AWS call is timed (botocore's `_make_api_call`, on every thread: the first response's
-  pool too) and counted per delivery, by service and operation;
+  pool too) and counted per delivery, by service and operation, and so is every Slack call (Web
+  API method, file upload, incoming webhook), which goes over HTTP to the local Slack;
 - the intake thread is sampled every millisecond (pyinstrument), and each sample's time goes to
   the package that was running: moto's DynamoDB backend, moto's request handling (parsing the
   request, serializing the answer, for every service), botocore (the client's serialize, sign,
@@ -45,8 +46,11 @@ LOCAL = str(ROOT / "local") + "/"
 BUCKETS = (
     ("/moto/dynamodb/", "moto DynamoDB backend"),
     ("/moto/", "moto request handling"),
+    ("/werkzeug/", "moto request handling"),  # moto parses each request as a werkzeug one
+    ("/xmltodict", "moto request handling"),
     ("/botocore/", "botocore client"),
     ("/boto3/", "botocore client"),
+    ("/jmespath/", "botocore client"),
     ("/pydantic_core/", "pydantic"),
     ("/pydantic/", "pydantic"),
     ("/aws_lambda_powertools/", "powertools"),
@@ -85,8 +89,8 @@ class KindProfile:
             "deliveries": n,
             "mean_ms": round(statistics.fmean(self.seconds) * 1000, 2),
             "p50_ms": round(statistics.median(self.seconds) * 1000, 2),
-            "aws_calls_per_delivery": round(sum(self.calls.values()) / n, 2),
-            "aws_ms_per_delivery": round(sum(self.call_seconds.values()) * 1000 / n, 2),
+            "calls_per_delivery": round(sum(self.calls.values()) / n, 2),
+            "calls_ms_per_delivery": round(sum(self.call_seconds.values()) * 1000 / n, 2),
             "calls": {
                 op: {"per_delivery": round(count / n, 2), "ms_each": round(self.call_seconds[op] * 1000 / count, 2)}
                 for op, count in self.calls.most_common()
@@ -103,23 +107,35 @@ class Profiles:
         self._lock = threading.Lock()
 
     @contextlib.contextmanager
-    def counting_aws_calls(self) -> Iterator[None]:
+    def counting_calls(self) -> Iterator[None]:
+        """Every AWS call (by service.operation) and every Slack call (by method), timed."""
         from botocore.client import BaseClient
 
-        real = BaseClient._make_api_call
-        profiles = self
+        from functions.channel.slack_api import SlackWebApi
+        from functions.notifications.channels import SlackChannel
 
-        def timed(client: Any, operation: str, params: Any) -> Any:
+        def aws_name(client: Any, operation: str, *_: Any) -> str:
+            return f"{client.meta.service_model.service_name}.{operation}"
+
+        with (
+            mock.patch.object(BaseClient, "_make_api_call", self._timed(BaseClient._make_api_call, aws_name)),
+            mock.patch.object(SlackWebApi, "call", self._timed(SlackWebApi.call, lambda _, m, *a, **k: f"slack.{m}")),
+            mock.patch.object(SlackWebApi, "upload_bytes", self._timed(SlackWebApi.upload_bytes, "slack.upload")),
+            mock.patch.object(SlackChannel, "send", self._timed(SlackChannel.send, "slack.webhook")),
+        ):
+            yield
+
+    def _timed(self, real: Any, name: Any) -> Any:
+        def timed(*args: Any, **kwargs: Any) -> Any:
             started = time.perf_counter()
             try:
-                return real(client, operation, params)
+                return real(*args, **kwargs)
             finally:
-                name = f"{client.meta.service_model.service_name}.{operation}"
-                with profiles._lock:
-                    profiles._calls.append((name, time.perf_counter() - started))
+                label = name if isinstance(name, str) else name(*args, **kwargs)
+                with self._lock:
+                    self._calls.append((label, time.perf_counter() - started))
 
-        with mock.patch.object(BaseClient, "_make_api_call", timed):
-            yield
+        return timed
 
     def invoke(self, handler: Any) -> Any:
         from pyinstrument import Profiler
@@ -178,7 +194,7 @@ def profile_storm(deliveries: int, services: int, seed: int) -> Profiles:
     profiles = Profiles()
     from functions.handlers.alarm_intake import handler
 
-    with profiles.counting_aws_calls():
+    with profiles.counting_calls():
         run_storm(plan, invoke=profiles.invoke(handler))
     return profiles
 
@@ -204,9 +220,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"storm profile: {args.deliveries} deliveries, {args.services} services, seed {args.seed}, sequential")
     for kind, f in figures.items():
         print(f"\n{kind}: {f['deliveries']} deliveries, mean {f['mean_ms']} ms, p50 {f['p50_ms']} ms (sampled)")
-        print(
-            f"  AWS calls       {f['aws_calls_per_delivery']} per delivery, {f['aws_ms_per_delivery']} ms of the mean"
-        )
+        calls, ms = f["calls_per_delivery"], f["calls_ms_per_delivery"]
+        print(f"  AWS and Slack   {calls} calls per delivery, {ms} ms in them (all threads; the mean is wall time)")
         for op, c in f["calls"].items():
             print(f"    {op:<40} {c['per_delivery']:>5} x {c['ms_each']:>7} ms")
         print("  intake thread   " + ", ".join(f"{name} {share:.0%}" for name, share in f["share"].items()))
