@@ -15,7 +15,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 18,20
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: setup chromium replay test test-fast test-infra test-deploy-local lint synth deploy deploy-local bench screenshots clean
+.PHONY: setup chromium java replay test test-fast test-infra test-deploy-local lint synth deploy deploy-local bench screenshots clean
 
 setup: $(STAMP) chromium
 
@@ -65,11 +65,17 @@ test-deploy-local: setup
 screenshots: setup  ## refresh docs/status-page/*.png from the browser tests (one per state)
 	STATUS_PAGE_SCREENSHOTS=docs/status-page $(VENV)/bin/pytest tests/ui -q
 
-bench: setup
-	$(PY) benchmarks/cold_start.py
-	$(PY) benchmarks/diagnostics.py
-	$(PY) benchmarks/storm.py
-	$(PY) benchmarks/metric_graph.py
+# Every benchmark once, one table: each figure beside its reference from the same run (benchmarks/bench.py).
+# Each benchmark's JSON is kept in .cache/bench/; `$(PY) benchmarks/bench.py --from .cache/bench` re-tables it.
+bench: setup java
+	$(PY) benchmarks/bench.py --save .cache/bench
+
+# The storm's second backend, AWS's DynamoDB Local (benchmarks/dynamodb_local.py), is a Java program.
+java:
+	@if ! command -v java >/dev/null; then \
+		echo "installing Debian's default-jre-headless for DynamoDB Local (make bench)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq default-jre-headless; \
+	fi
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache
