@@ -2,9 +2,8 @@
 
 SNS delivers at least once; in an alarm storm a third of the deliveries can be redeliveries. Each
 is answered `duplicate` from the service-state read (which also asks for the delivery's key),
-without a decision and without a TransactWriteItems bound to be cancelled: on DynamoDB a
-cancelled transaction still costs the capacity of its items. And a change the intake has just
-written is not read back before the escalation's execution is recorded on it.
+without a decision and without a TransactWriteItems that DynamoDB would only cancel. And a change
+the intake has just written is not read back before the escalation's execution is recorded on it.
 """
 
 from __future__ import annotations
