@@ -59,6 +59,7 @@ class IncidentChannel(BaseModel):
     name: str  # without the leading '#'
     created_at: datetime
     invited: list[str] = []  # Slack user ids already invited
+    topic: str = ""  # as last set: a message that leaves severity and status alone does not set it again
     archived_at: datetime | None = None
 
 

@@ -118,10 +118,10 @@ class EscalationRunner:
             )
             return closed or self._reload(incident)
         holder = self._roster.holder(_addressee(step), now) if self._roster else Holder(missing="not configured")
-        if step.kind is StepKind.PAGE:
-            incident = self._bring_into_channel(incident, holder)
         for message, key in self._messages(incident, step, now, holder):
             self._messenger.send_message(incident, message, key)
+        if step.kind is StepKind.PAGE:  # after the page: Slack never holds it back
+            incident = self._bring_into_channel(incident, holder)
         if step.kind is StepKind.PAGE and incident.service in self._synthetic:
             # the daily synthetic test reached a page: its absence for a day is alarmed (infra)
             metrics.add_metric(name=SYNTHETIC_PAGED_METRIC, unit=MetricUnit.Count, value=1)
@@ -152,11 +152,14 @@ class EscalationRunner:
         return stored
 
     def _bring_into_channel(self, incident: Incident, holder: Holder) -> Incident:
-        """The paged person joins the incident's channel (opened now if a change made it wanted)."""
+        """The paged person joins the incident's channel (opened now if a later change made it wanted;
+        during the first response the intake opens it, with L1 in it)."""
         if self._channels is None:
             return incident
         people = [holder.slack] if holder.slack else []
         if incident.channel is None:
+            if not incident.first_response_done:
+                return incident
             return self._channels.open(incident, people, initial_message(incident))
         return self._channels.invite(incident, people)
 
