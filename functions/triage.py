@@ -31,7 +31,7 @@ from functions.incident_store import (
 from functions.intake.parse import Command, Rejected, parse_event
 from functions.intake.signal import Signal
 from functions.lifecycle import Decision, Escalate, decide, declare, move_hold, record_execution
-from functions.maintenance.window import MaintenanceWindow, WindowEnd, active, ended, merged
+from functions.maintenance.window import MaintenanceWindow, WindowEnd, active, ended, from_health, merged
 from functions.notifications.sender import IncidentMessenger
 from functions.observability import logger
 from functions.scenarios import Action, Classification, classify
@@ -96,6 +96,9 @@ class Responder:
 
     def handle_signal(self, signal: Signal) -> Outcome:
         classification = classify(signal, self.settings.SERVICES)
+        scheduled = from_health(signal, classification.service, clock.now()) if classification.service else None
+        if scheduled is not None:
+            self.keep_window(scheduled)  # and the event goes on the timeline as its row says
         if classification.action is Action.IGNORE:
             return Outcome(
                 result=Result.IGNORED, name=signal.name, classification=classification, reason=classification.basis
