@@ -110,13 +110,7 @@ class EscalationRunner:
         if step.kind is StepKind.MAINTENANCE_END:
             return self._end_maintenance(incident)
         if step.kind is StepKind.STABILISED and not self._runbook.severity(incident.severity).human_confirms_resolution:
-            closed = self._closer.resolve(
-                incident.id,
-                by="runbook-responder",
-                channel="stabilisation window",
-                resolution=phrase("resolution_stabilised"),
-            )
-            return closed or self._reload(incident)
+            return self._resolve_itself(incident, "stabilisation window", "resolution_stabilised")
         holder = self._roster.holder(_addressee(step), now) if self._roster else Holder(missing="not configured")
         for message, key in self._messages(incident, step, now, holder):
             self._messenger.send_message(incident, message, key)
@@ -132,13 +126,7 @@ class EscalationRunner:
         """Re-evaluate at the window's end (D14): recovered → resolved quietly; else a normal incident."""
         states = self._alarm_states(list(incident.alarms))
         if recovered(incident, states):
-            closed = self._closer.resolve(
-                incident.id,
-                by="runbook-responder",
-                channel="maintenance window end",
-                resolution=phrase("resolution_maintenance"),
-            )
-            return closed or self._reload(incident)
+            return self._resolve_itself(incident, "maintenance window end", "resolution_maintenance")
         service = self._service(incident.service)
 
         def change(current: Incident, now: datetime) -> Decision:
@@ -150,6 +138,10 @@ class EscalationRunner:
         if Notify.UPDATE in decision.notify:
             self._messenger.send(stored, Notify.UPDATE)
         return stored
+
+    def _resolve_itself(self, incident: Incident, why: str, resolution: str) -> Incident:
+        closed = self._closer.resolve(incident.id, by="runbook-responder", channel=why, resolution=phrase(resolution))
+        return closed or self._reload(incident)
 
     def _bring_into_channel(self, incident: Incident, holder: Holder) -> Incident:
         """The paged person joins the incident's channel (opened now if a later change made it wanted;
