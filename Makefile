@@ -17,7 +17,7 @@ export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
 .PHONY: setup chromium replay test test-fast test-infra test-deploy-local lint synth deploy deploy-local bench screenshots clean
 
-setup: $(STAMP) chromium
+setup: $(STAMP)
 
 # The status page's browser tests drive Debian's chromium (Playwright never downloads a browser here).
 chromium:
@@ -37,7 +37,7 @@ $(STAMP): pyproject.toml $(wildcard package.json package-lock.json)
 replay: setup  ## set up, then replay a P0 "no healthy targets" alarm through the real handlers
 	$(VENV)/bin/responder replay $(EVENT)
 
-test: setup  ## set up, then run the whole test suite
+test: setup chromium  ## set up, then run the whole test suite (the status page's browser tests need chromium)
 	$(VENV)/bin/pytest
 
 test-fast: setup  ## unit tests only
@@ -62,7 +62,7 @@ deploy-local: setup  ## cdk bootstrap + deploy against a local moto server, then
 test-deploy-local: setup
 	$(VENV)/bin/pytest tests/infra/test_local_deploy.py -m slow
 
-screenshots: setup  ## refresh docs/status-page/*.png from the browser tests (one per state)
+screenshots: setup chromium  ## refresh docs/status-page/*.png from the browser tests (one per state)
 	STATUS_PAGE_SCREENSHOTS=docs/status-page $(VENV)/bin/pytest tests/ui -q
 
 bench: setup
