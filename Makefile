@@ -15,9 +15,14 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 18,20
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: setup chromium replay test test-fast test-infra test-deploy-local lint synth deploy deploy-local bench screenshots clean
+.PHONY: setup lambda-python chromium replay test test-fast test-infra test-deploy-local lint synth deploy deploy-local bench screenshots clean
 
-setup: $(STAMP) chromium
+setup: $(STAMP) lambda-python chromium
+
+# CPython of the Lambda runtime's version, which writes the asset's byte-code (infra/lambda_python.py):
+# a python3.13 on PATH, else Debian 13's unpacked under .cache/ (nothing installed on the system).
+lambda-python: $(STAMP)
+	@$(PY) -m infra.lambda_python
 
 # The status page's browser tests drive Debian's chromium (Playwright never downloads a browser here).
 chromium:
