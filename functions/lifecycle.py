@@ -44,7 +44,7 @@ class Escalate(StrEnum):
     STOP = "stop"
 
 
-class Decision(BaseModel):
+class Decision(BaseModel, defer_build=True):
     incident: Incident | None = None
     created: bool = False
     timeline: list[TimelineEntry] = []
@@ -385,7 +385,7 @@ def acknowledge(current: Incident, level: Level, by: str, channel: str, now: dat
     )
 
 
-class StatusUpdate(BaseModel):
+class StatusUpdate(BaseModel, defer_build=True):
     """What a person posts: every field optional; the template fills the rest."""
 
     status: IncidentStatus | None = None

@@ -21,7 +21,7 @@ class Action(StrEnum):
     IGNORE = "ignore"
 
 
-class Classification(BaseModel):
+class Classification(BaseModel, defer_build=True):
     model_config = ConfigDict(frozen=True)
 
     scenario: str | None

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 SERVICE_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$"
 
 
-class ServiceConfig(BaseModel):
+class ServiceConfig(BaseModel, defer_build=True):
     """One service as the runbook knows it. Defaults are the runbook's own names."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

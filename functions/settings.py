@@ -20,7 +20,7 @@ class SettingsError(Exception):
     """The function's configuration is wrong: raised at cold start with every problem named."""
 
 
-class Settings(BaseModel):
+class Settings(BaseModel, defer_build=True):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     INCIDENT_TABLE: str = Field(min_length=1)

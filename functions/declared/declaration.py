@@ -50,7 +50,7 @@ def resolve_kind(kind: str, runbook: Runbook = RUNBOOK) -> str:
     return name
 
 
-class Declaration(BaseModel):
+class Declaration(BaseModel, defer_build=True):
     """Validated: `kind` is a declarable scenario, `severity` defaults to the scenario's, a title is required."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

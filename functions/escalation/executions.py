@@ -16,7 +16,7 @@ from functions.escalation.schedule import asl_timestamp
 from functions.incident import Incident
 
 
-class EscalationInput(BaseModel):
+class EscalationInput(BaseModel, defer_build=True):
     """The execution input: which incident, which generation, when to wake first."""
 
     incident_id: str

@@ -34,7 +34,7 @@ class ActionRefused(Exception):
         self.reason = reason
 
 
-class ActionToken(BaseModel):
+class ActionToken(BaseModel, defer_build=True):
     incident_id: str
     verb: Verb
     level: Level | None = None

@@ -40,7 +40,7 @@ class StepKind(StrEnum):
     MAINTENANCE_END = "maintenance-end"
 
 
-class Step(BaseModel):
+class Step(BaseModel, defer_build=True):
     at: datetime
     kind: StepKind
     level: Level | None = None

@@ -21,7 +21,7 @@ from functions.intake.signal import Signal
 from functions.maintenance.window import WINDOW_DECLARED, WINDOW_ENDED, MaintenanceWindow, WindowEnd
 
 
-class Rejected(BaseModel):
+class Rejected(BaseModel, defer_build=True):
     """A record that is not an event we can read; `reason` is one line naming the problem."""
 
     reason: str

@@ -26,7 +26,7 @@ class WindowError(ValueError):
     """One line naming the field and the problem; no window was stored."""
 
 
-class MaintenanceWindow(BaseModel):
+class MaintenanceWindow(BaseModel, defer_build=True):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
@@ -58,7 +58,7 @@ class MaintenanceWindow(BaseModel):
         return _event(WINDOW_DECLARED, self.model_dump(mode="json"), self.declared_at)
 
 
-class WindowEnd(BaseModel):
+class WindowEnd(BaseModel, defer_build=True):
     """A person ends a window early; what is still in ALARM is re-evaluated now."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

@@ -22,7 +22,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 VERDICT_ICONS = {"ok": "✅", "warning": "⚠️", "critical": "❌", "unknown": "❔"}
 
 
-class Message(BaseModel):
+class Message(BaseModel, defer_build=True):
     kind: str
     subject: str
     text: str

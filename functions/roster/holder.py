@@ -8,7 +8,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 
-class Holder(BaseModel):
+class Holder(BaseModel, defer_build=True):
     """Who a page is for: the roster's person at that level now, or why nobody can be named."""
 
     name: str | None = None

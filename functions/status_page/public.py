@@ -27,7 +27,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 PublicImpact = Literal["outage", "degraded"]
 
 
-class PublicIncident(BaseModel):
+class PublicIncident(BaseModel, defer_build=True):
     """One incident as the status page stores and shows it. Deterministic: the same incident
     state always gives the same document, so an unchanged write is a no-op for the stream."""
 
