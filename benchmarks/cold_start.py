@@ -19,7 +19,13 @@ cache and CPU frequency affect both alike; wall time with `time.perf_counter` ar
     intake   `import functions.handlers.alarm_intake` + `functions.settings.settings()` with the
              environment the stack gives the function (INCIDENT_TABLE, topics, SERVICES, ...):
              what the Lambda runtime does before the first event, validation at cold start included
+    first    the same, then the first alarm (events/service-down.sns.alarm.json) parsed and
+             classified: what a validator deferred to first use costs the first event
+    floor    `import boto3`, the powertools Logger and Metrics modules, pydantic and one model
+             built: what any intake that logs with powertools and validates its settings with
+             pydantic at init must import, whatever the rest of it does
 
+CPU time (`time.process_time`) is reported beside wall time: on a shared machine it moves less.
 It also reports which heavy modules the intake's init pulled in (moto, the X-Ray SDK, the Slack
 client, the status page renderer must not be there, and no boto3 client is created yet), and the
 top 15 of `-X importtime` for the intake's init, by self and by cumulative time. The goal set by
@@ -45,12 +51,14 @@ from typing import Any
 
 from infra import asset
 from infra.lambda_python import require
-from infra.wheelhouse import PROVIDED_BY_RUNTIME, PYTHON_VERSION
+from infra.wheelhouse import PROVIDED_BY_RUNTIME, PYTHON_VERSION, REPO_ROOT
 
 GOAL_RATIO = 1.5
 TOP = 15
+PROFILE_RUNS = 5  # -X importtime runs; each module's figures are their median
 ZIP_EPOCH = 315532800  # 1980-01-01 00:00 UTC: the date the CDK CLI gives every file of a zipped asset
 RUNTIME_SITE_PACKAGES = f"/var/lang/lib/python{PYTHON_VERSION}/site-packages"
+FIRST_EVENT = REPO_ROOT / "events" / "service-down.sns.alarm.json"
 
 # The environment infra/constructs/functions.py gives the intake (values shaped like the real ones).
 _ARN = "arn:aws:sns:us-east-1:123456789012:RunbookResponder"
@@ -114,28 +122,45 @@ task, runtime = sys.argv[1], sys.argv[2]
 sys.dont_write_bytecode = True  # /var/task is read-only on Lambda
 sys.path[:0] = [task, runtime]
 os.chdir(task)
+started, started_cpu = time.perf_counter(), time.process_time()
+"""
+_STOP = """
+elapsed, elapsed_cpu = time.perf_counter() - started, time.process_time() - started_cpu
 """
 
-_BOTO3 = (
-    _PRELUDE
-    + """
-started = time.perf_counter()
-import boto3
-elapsed = time.perf_counter() - started
-"""
-)
+_BOTO3 = _PRELUDE + "import boto3\n" + _STOP
 
-_INTAKE = (
-    _PRELUDE
-    + """
-started = time.perf_counter()
+_INTAKE_INIT = """
 import functions.handlers.alarm_intake
 import functions.settings
 imported = time.perf_counter()
 functions.settings.settings()
-elapsed = time.perf_counter() - started
 settings_ms = (time.perf_counter() - imported) * 1000
 """
+_INTAKE = _PRELUDE + _INTAKE_INIT + _STOP
+
+_FIRST = (
+    _PRELUDE
+    + _INTAKE_INIT
+    + """
+from functions.intake.parse import parse_event
+from functions.scenarios import classify
+classify(parse_event(json.loads(sys.argv[4]))[0], functions.settings.settings().SERVICES)
+"""
+    + _STOP
+)
+
+_FLOOR = (
+    _PRELUDE
+    + """
+import boto3
+import aws_lambda_powertools.logging, aws_lambda_powertools.metrics
+import pydantic
+class Probe(pydantic.BaseModel):
+    value: int
+Probe(value=1)
+"""
+    + _STOP
 )
 
 # After the timed part: where each module came from and whether its byte-code was usable.
@@ -167,7 +192,8 @@ uncompiled = sorted(name for name, m in list(sys.modules.items())
                     if getattr(m, "__spec__", None) is not None and not _usable(m.__spec__))
 heavy = json.loads(sys.argv[3])
 present = sorted(name for name in heavy if any(m == name or m.startswith(name + ".") for m in sys.modules))
-report = {"ms": elapsed * 1000, "modules": len(sys.modules), "heavy": present, "outside": outside,
+report = {"ms": elapsed * 1000, "cpu_ms": elapsed_cpu * 1000, "modules": len(sys.modules), "heavy": present,
+          "outside": outside,
           "uncompiled": uncompiled, "python": sys.version.split()[0]}
 if "settings_ms" in globals():
     from functions import container
@@ -194,7 +220,7 @@ class Lambda:
     def run(self, code: str, *, importtime: bool = False) -> tuple[dict[str, Any], str]:
         flags = ["-I", *(["-X", "importtime"] if importtime else [])]
         command = [str(self.interpreter), *flags, "-c", code + _AUDIT, str(self.task), str(self.runtime),
-                   json.dumps(HEAVY)]  # fmt: skip
+                   json.dumps(HEAVY), FIRST_EVENT.read_text()]  # fmt: skip
         done = subprocess.run(command, env=_env(), capture_output=True, text=True, check=False, timeout=120)
         if done.returncode != 0:
             raise SystemExit(f"cold-start run failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
@@ -255,50 +281,66 @@ def _copy_distributions(roots: Sequence[str], target: Path) -> list[str]:
 
 
 def measure(lam: Lambda, runs: int) -> dict[str, Any]:
-    boto3_ms: list[float] = []
-    intake_ms: list[float] = []
+    kinds = {"boto3": _BOTO3, "intake": _INTAKE, "first": _FIRST, "floor": _FLOOR}
+    wall: dict[str, list[float]] = {kind: [] for kind in kinds}
+    cpu: dict[str, list[float]] = {kind: [] for kind in kinds}
     settings_ms: list[float] = []
     files_before = lam.files()
-    lam.run(_INTAKE)  # one untimed run each: the page cache holds both trees, as on a warm Lambda host
-    lam.run(_BOTO3)
-    for _ in range(runs):  # interleaved: boto3, intake, boto3, intake, ...
-        boto3_run, _ = lam.run(_BOTO3)
-        intake_run, _ = lam.run(_INTAKE)
-        boto3_ms.append(boto3_run["ms"])
-        intake_ms.append(intake_run["ms"])
-        settings_ms.append(intake_run["settings_ms"])
-    boto3_median = statistics.median(boto3_ms)
-    intake_median = statistics.median(intake_ms)
+    for code in kinds.values():  # one untimed run each: the page cache holds both trees, as on a warm host
+        lam.run(code)
+    runs_of: dict[str, dict[str, Any]] = {}
+    for _ in range(runs):  # interleaved: boto3, intake, first, floor, boto3, ...
+        for kind, code in kinds.items():
+            runs_of[kind], _ = lam.run(code)
+            wall[kind].append(runs_of[kind]["ms"])
+            cpu[kind].append(runs_of[kind]["cpu_ms"])
+        settings_ms.append(runs_of["intake"]["settings_ms"])
+    boto3_run, intake_run = runs_of["boto3"], runs_of["intake"]
+    median = {kind: statistics.median(values) for kind, values in wall.items()}
+    median_cpu = {kind: statistics.median(values) for kind, values in cpu.items()}
     return {
-        "boto3_ms": round(boto3_median, 1),
-        "intake_ms": round(intake_median, 1),
-        "ratio": round(intake_median / boto3_median, 2),
+        "boto3_ms": round(median["boto3"], 1),
+        "intake_ms": round(median["intake"], 1),
+        "ratio": round(median["intake"] / median["boto3"], 2),
         "goal_ratio": GOAL_RATIO,
         "runs": runs,
+        "first_event_ms": round(median["first"], 1),
+        "first_event_ratio": round(median["first"] / median["boto3"], 2),
+        "floor_ms": round(median["floor"], 1),
+        "floor_ratio": round(median["floor"] / median["boto3"], 2),
+        "cpu_ms": {kind: round(value, 1) for kind, value in median_cpu.items()},
+        "cpu_ratio": round(median_cpu["intake"] / median_cpu["boto3"], 2),
+        "cpu_floor_ratio": round(median_cpu["floor"] / median_cpu["boto3"], 2),
         "python": intake_run["python"],
         "settings_ms": round(statistics.median(settings_ms), 1),
         "heavy_modules": intake_run["heavy"],
         "forbidden_modules": [name for name in intake_run["heavy"] if name.startswith(MUST_NOT)],
         "clients_created_at_init": intake_run["clients_created"],
         "modules_loaded": {"boto3": boto3_run["modules"], "intake": intake_run["modules"]},
-        "modules_without_bytecode": sorted({*boto3_run["uncompiled"], *intake_run["uncompiled"]}),
-        "modules_from_elsewhere": sorted({*boto3_run["outside"], *intake_run["outside"]}),
+        "modules_without_bytecode": sorted({name for run in runs_of.values() for name in run["uncompiled"]}),
+        "modules_from_elsewhere": sorted({name for run in runs_of.values() for name in run["outside"]}),
         "files_written": lam.files() - files_before,
-        "boto3_ms_all": [round(v, 1) for v in boto3_ms],
-        "intake_ms_all": [round(v, 1) for v in intake_ms],
+        "boto3_ms_all": [round(v, 1) for v in wall["boto3"]],
+        "intake_ms_all": [round(v, 1) for v in wall["intake"]],
     }
 
 
-def import_profile(lam: Lambda) -> list[tuple[str, float, float]]:
-    """The intake init's `-X importtime` lines: (module, self ms, cumulative ms)."""
-    _, stderr = lam.run(_INTAKE, importtime=True)
-    rows: list[tuple[str, float, float]] = []
-    for line in stderr.splitlines():
-        if not line.startswith("import time:") or "self [us]" in line:
-            continue
-        self_us, cumulative_us, name = (part.strip() for part in line.removeprefix("import time:").split("|", 2))
-        rows.append((name, int(self_us) / 1000, int(cumulative_us) / 1000))
-    return rows
+def import_profile(lam: Lambda, runs: int = PROFILE_RUNS) -> list[tuple[str, float, float]]:
+    """The intake init's `-X importtime` lines: (module, self ms, cumulative ms), each the median of `runs`."""
+    times: dict[str, tuple[list[int], list[int]]] = {}
+    for _ in range(runs):
+        _, stderr = lam.run(_INTAKE, importtime=True)
+        for line in stderr.splitlines():
+            if not line.startswith("import time:") or "self [us]" in line:
+                continue
+            self_us, cumulative_us, name = (part.strip() for part in line.removeprefix("import time:").split("|", 2))
+            own, cumulative = times.setdefault(name, ([], []))
+            own.append(int(self_us))
+            cumulative.append(int(cumulative_us))
+    return [
+        (name, statistics.median(own) / 1000, statistics.median(cumulative) / 1000)
+        for name, (own, cumulative) in times.items()
+    ]
 
 
 def profile_figures(rows: list[tuple[str, float, float]]) -> dict[str, list[list[Any]]]:
@@ -306,12 +348,17 @@ def profile_figures(rows: list[tuple[str, float, float]]) -> dict[str, list[list
     for name, self_ms, _ in rows:
         by_package[name.split(".")[0]] = by_package.get(name.split(".")[0], 0.0) + self_ms
     return {
-        "importtime_top_self_ms": [[n, s, c] for n, s, c in sorted(rows, key=lambda row: -row[1])[:TOP]],
-        "importtime_top_cumulative_ms": [[n, s, c] for n, s, c in sorted(rows, key=lambda row: -row[2])[:TOP]],
+        "importtime_top_self_ms": _top(rows, key=1),
+        "importtime_top_cumulative_ms": _top(rows, key=2),
         "importtime_by_package_ms": [
             [n, round(t, 1)] for n, t in sorted(by_package.items(), key=lambda item: -item[1])[:TOP]
         ],
     }
+
+
+def _top(rows: list[tuple[str, float, float]], key: int) -> list[list[Any]]:
+    return [[name, round(own, 2), round(cumulative, 2)] for name, own, cumulative in
+            sorted(rows, key=lambda row: -row[key])[:TOP]]  # fmt: skip
 
 
 def valid(figures: dict[str, Any]) -> bool:
@@ -356,6 +403,18 @@ def _print(figures: dict[str, Any]) -> None:
     print(f"  intake import + settings()         {figures['intake_ms']:7.1f} ms   {figures['intake_ms_all']}")
     print(f"    of which settings()              {figures['settings_ms']:7.1f} ms")
     print(f"  ratio intake / boto3               {figures['ratio']:7.2f}x   ({verdict} the {GOAL_RATIO:g}x goal)")
+    cpu = figures["cpu_ms"]
+    print(
+        f"    CPU time: boto3 {cpu['boto3']:.1f} ms, intake {cpu['intake']:.1f} ms, ratio {figures['cpu_ratio']:.2f}x"
+    )
+    print(
+        f"  + first alarm parsed, classified   {figures['first_event_ms']:7.1f} ms   "
+        f"({figures['first_event_ratio']:.2f}x boto3: validators deferred to first use land here)"
+    )
+    print(
+        f"  floor: boto3 + powertools + pydantic + 1 model {figures['floor_ms']:.1f} ms   "
+        f"({figures['floor_ratio']:.2f}x; CPU {figures['cpu_floor_ratio']:.2f}x): no intake init is below this"
+    )
     print(
         f"  modules loaded                     boto3 {figures['modules_loaded']['boto3']}, "
         f"intake {figures['modules_loaded']['intake']}"
@@ -374,7 +433,7 @@ def _print(figures: dict[str, Any]) -> None:
         ("importtime_top_self_ms", "by self time"),
         ("importtime_top_cumulative_ms", "by cumulative time"),
     ):
-        print(f"  -X importtime, intake init, top {TOP} {title}:")
+        print(f"  -X importtime, intake init, top {TOP} {title} (median of {PROFILE_RUNS} runs):")
         for name, self_ms, cumulative_ms in figures[key]:
             print(f"    {self_ms:7.1f} ms self  {cumulative_ms:8.1f} ms cumulative  {name}")
     print(f"  -X importtime, intake init, self time by top-level package (top {TOP}):")
