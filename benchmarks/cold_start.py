@@ -31,7 +31,10 @@ client, the status page renderer must not be there, and no boto3 client is creat
 top 15 of `-X importtime` for the intake's init, by self and by cumulative time. The goal set by
 issue 10 is intake/boto3 under 1.5x.
 
-    .venv/bin/python benchmarks/cold_start.py [--runs 15] [--json]
+    .venv/bin/python benchmarks/cold_start.py [--runs 15] [--json] [--ref REF] [--without-bytecode]
+
+`--ref main` measures another commit's functions/ with the same asset build and runtime;
+`--without-bytecode` ships the sources only, as the asset did before issue 10.
 """
 
 from __future__ import annotations
@@ -230,10 +233,15 @@ class Lambda:
         return sum(1 for folder in (self.task, self.runtime) for _ in folder.rglob("*"))
 
 
-def build(folder: Path, interpreter: Path) -> tuple[Lambda, list[str]]:
+def build(
+    folder: Path, interpreter: Path, functions_dir: Path = asset.FUNCTIONS_DIR, bytecode: bool = True
+) -> tuple[Lambda, list[str]]:
     """The asset as infra/asset.py builds it, and the runtime's boto3 beside it, both read-only."""
     lam = Lambda(folder, interpreter)
-    asset.build(lam.task, f"manylinux2014_{platform.machine()}")  # this machine must load pydantic_core
+    asset.build(lam.task, f"manylinux2014_{platform.machine()}", functions_dir)  # this machine loads pydantic_core
+    if not bytecode:  # as the asset shipped before issue 10: sources only
+        for cache in list(lam.task.rglob("__pycache__")):
+            shutil.rmtree(cache)
     provided = _copy_distributions(sorted(PROVIDED_BY_RUNTIME), lam.runtime)
     asset.compile_for_runtime(lam.runtime, interpreter, task_root=RUNTIME_SITE_PACKAGES)
     for path in _tree(lam.task):
@@ -361,11 +369,11 @@ def _top(rows: list[tuple[str, float, float]], key: int) -> list[list[Any]]:
             sorted(rows, key=lambda row: -row[key])[:TOP]]  # fmt: skip
 
 
-def valid(figures: dict[str, Any]) -> bool:
+def valid(figures: dict[str, Any], bytecode: bool = True) -> bool:
     """The measurement was of the asset as it ships, and the init imported nothing it must not."""
     return not (
         figures["forbidden_modules"]
-        or figures["modules_without_bytecode"]
+        or (bytecode and figures["modules_without_bytecode"])
         or figures["modules_from_elsewhere"]
         or figures["files_written"]
     )
@@ -375,29 +383,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=15, help="fresh interpreters per measurement (default 15)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    parser.add_argument("--ref", help="measure functions/ as a git commit or branch has it (a before/after table)")
+    parser.add_argument(
+        "--without-bytecode", action="store_true", help="ship the asset's sources only, as before issue 10"
+    )
     args = parser.parse_args(argv)
     interpreter = require()
     with tempfile.TemporaryDirectory(prefix="cold-start-") as folder:
-        lam, provided = build(Path(folder), interpreter)
+        functions_dir = _checkout(args.ref, Path(folder) / "source") if args.ref else asset.FUNCTIONS_DIR
+        lam, provided = build(Path(folder), interpreter, functions_dir, bytecode=not args.without_bytecode)
         try:
             figures = measure(lam, args.runs)
             figures.update(profile_figures(import_profile(lam)))
         finally:
             _set_writable(Path(folder), True)
-    figures["runtime_provides"] = provided
-    figures["interpreter"] = str(interpreter)
+    figures.update(runtime_provides=provided, interpreter=str(interpreter), ref=args.ref or "work tree",
+                   bytecode=not args.without_bytecode)  # fmt: skip
     if args.json:
         print(json.dumps(figures))
     else:
         _print(figures)
-    return 0 if valid(figures) else 1
+    return 0 if valid(figures, bytecode=not args.without_bytecode) else 1
+
+
+def _checkout(ref: str, target: Path) -> Path:
+    """functions/ as `ref` has it, in `target`."""
+    target.mkdir(parents=True)
+    archive = subprocess.run(["git", "-C", str(REPO_ROOT), "archive", ref, "functions"], capture_output=True,
+                             check=False)  # fmt: skip
+    if archive.returncode != 0:
+        raise SystemExit(f"--ref {ref}: {archive.stderr.decode().strip()}")
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    return target / "functions"
 
 
 def _print(figures: dict[str, Any]) -> None:
     verdict = "under" if figures["ratio"] < GOAL_RATIO else "over"
+    shipped = "as it ships" if figures["bytecode"] else "without byte-code (as before issue 10)"
     print(
-        f"cold start of the asset as it ships, median of {figures['runs']} fresh interpreters each (interleaved), "
-        f"CPython {figures['python']} with only the asset and the runtime's boto3 on sys.path"
+        f"cold start of the asset {shipped}, functions/ of the {figures['ref']}, median of {figures['runs']} fresh "
+        f"interpreters each (interleaved), CPython {figures['python']} with only the asset and the runtime's "
+        "boto3 on sys.path"
     )
     print(f"  import boto3                       {figures['boto3_ms']:7.1f} ms   {figures['boto3_ms_all']}")
     print(f"  intake import + settings()         {figures['intake_ms']:7.1f} ms   {figures['intake_ms_all']}")
@@ -427,7 +453,9 @@ def _print(figures: dict[str, Any]) -> None:
         f"from outside the asset/runtime/stdlib {len(figures['modules_from_elsewhere'])}, "
         f"files written {figures['files_written']}"
     )
-    for name in (*figures["modules_without_bytecode"], *figures["modules_from_elsewhere"]):
+    unexpected = [*(figures["modules_without_bytecode"] if figures["bytecode"] else []),
+                  *figures["modules_from_elsewhere"]]  # fmt: skip
+    for name in unexpected:
         print(f"    ! {name}")
     for key, title in (
         ("importtime_top_self_ms", "by self time"),

@@ -1,7 +1,5 @@
 """The incident: the domain record every stage reads and the store persists."""
 
-from __future__ import annotations
-
 import hashlib
 from datetime import datetime
 from enum import StrEnum

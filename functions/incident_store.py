@@ -19,8 +19,6 @@ Every write is conditional; one decision is one transaction, so a delivery is ap
 exactly once and concurrent deliveries cannot lose each other's updates.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from functools import cache

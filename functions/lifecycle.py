@@ -4,8 +4,6 @@
 pipeline sends the notifications and moves the escalation it names.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum

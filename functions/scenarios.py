@@ -1,7 +1,5 @@
 """Scenario and severity of a signal, read from the runbook policy. Pure: no AWS."""
 
-from __future__ import annotations
-
 import re
 from collections.abc import Sequence
 from enum import StrEnum

@@ -1,7 +1,5 @@
 """The services the responder watches: the resource names the runbook's commands use."""
 
-from __future__ import annotations
-
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 SERVICE_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$"

@@ -4,8 +4,6 @@ Secrets are never here: only the *names* of the Secrets Manager secret / SSM par
 that hold them, read at run time.
 """
 
-from __future__ import annotations
-
 import os
 from collections.abc import Mapping
 from functools import cache

@@ -24,10 +24,10 @@ EXCLUDE = ["__pycache__", "*.pyc", ".mypy_cache", ".pytest_cache"]
 TASK_ROOT = "/var/task"  # where Lambda unpacks the asset
 
 
-def build(out: Path, platform: str) -> None:
+def build(out: Path, platform: str, functions_dir: Path = FUNCTIONS_DIR) -> None:
     """The asset in `out` (an empty or missing folder) for a manylinux platform."""
     interpreter = require()  # before any work: an asset without byte-code is not shipped
-    shutil.copytree(FUNCTIONS_DIR, out / "functions", ignore=shutil.ignore_patterns(*EXCLUDE), dirs_exist_ok=True)
+    shutil.copytree(functions_dir, out / "functions", ignore=shutil.ignore_patterns(*EXCLUDE), dirs_exist_ok=True)
     local = wheelhouse(platform)
     source = ["--no-index", "--find-links", str(local)] if local else []  # offline when set up
     command = [

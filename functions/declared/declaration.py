@@ -5,8 +5,6 @@ the actions API checks it and hands it to the intake as an `Incident Declared` e
 incident takes the same first response (channel, notification, ladder, status page) as an alarm's.
 """
 
-from __future__ import annotations
-
 import hashlib
 import shlex
 from datetime import datetime

@@ -4,8 +4,6 @@ The state machine only waits and calls the step; what it waits for is computed b
 `functions.escalation.schedule` at every wake-up.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 

@@ -18,8 +18,6 @@ so a severity change recomputes the remaining schedule cleanly: levels already p
 paged again.
 """
 
-from __future__ import annotations
-
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 

@@ -5,8 +5,6 @@ a command people gave through the actions API (a declaration, a maintenance wind
 `Rejected` with a one-line reason: bad input never raises past this module.
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Callable
 from typing import Any

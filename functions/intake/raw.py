@@ -5,8 +5,6 @@ fields, both `name`/`Name` dimension spellings); strict where a wrong type means
 payload is not what it claims to be. Mapping to the domain lives in `signal.py`.
 """
 
-from __future__ import annotations
-
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator

@@ -1,7 +1,5 @@
 """The domain model every input shape maps to, and the explicit raw → domain mappings."""
 
-from __future__ import annotations
-
 import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime

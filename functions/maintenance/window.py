@@ -5,11 +5,9 @@ Health scheduled change; either way they reach the intake as an event and are ke
 service, so every alarm's first read already knows whether it fired inside a window.
 """
 
-from __future__ import annotations
-
 import hashlib
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -44,7 +42,7 @@ class MaintenanceWindow(BaseModel, defer_build=True):
         return " ".join(value.split()) if isinstance(value, str) else value
 
     @model_validator(mode="after")
-    def _ordered(self) -> MaintenanceWindow:
+    def _ordered(self) -> Self:
         if self.ends_at <= self.starts_at:
             raise ValueError(f"ends at {self.ends_at:%Y-%m-%d %H:%M} UTC, before it starts")
         if self.ends_at - self.starts_at > MAX_WINDOW:

@@ -1,7 +1,5 @@
 """Render the runbook's templates. All wording lives in `templates/`; this module only fills fields."""
 
-from __future__ import annotations
-
 import json
 from collections.abc import Mapping
 from datetime import datetime, timedelta

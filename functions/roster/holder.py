@@ -3,8 +3,6 @@
 Kept apart from the roster's models so rendering a message never loads them.
 """
 
-from __future__ import annotations
-
 from pydantic import BaseModel
 
 

@@ -5,8 +5,6 @@ scenario's public title and impact, the status, start/resolve times and the publ
 Never the alarm names or reasons, resource names, diagnostics, timeline, people or internal id.
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
 from collections.abc import Collection
