@@ -19,8 +19,9 @@ cache and CPU frequency affect both alike; wall time with `time.perf_counter` ar
     intake   `import functions.handlers.alarm_intake` + `functions.settings.settings()` with the
              environment the stack gives the function (INCIDENT_TABLE, topics, SERVICES, ...):
              what the Lambda runtime does before the first event, validation at cold start included
-    first    the same, then the first alarm (events/service-down.sns.alarm.json) parsed and
-             classified: what a validator deferred to first use costs the first event
+    first    the same, then the pipeline's modules (functions.triage) and the first alarm
+             (events/service-down.sns.alarm.json) parsed and classified: what an import or a
+             validator deferred to first use costs the first event, before its first AWS call
     floor    `import boto3`, the powertools Logger and Metrics modules, pydantic and one model
              built: what any intake that logs with powertools and validates its settings with
              pydantic at init must import, whatever the rest of it does
@@ -146,6 +147,7 @@ _FIRST = (
     _PRELUDE
     + _INTAKE_INIT
     + """
+import functions.triage  # the pipeline the first event runs, whether the init imported it or not
 from functions.intake.parse import parse_event
 from functions.scenarios import classify
 classify(parse_event(json.loads(sys.argv[4]))[0], functions.settings.settings().SERVICES)
