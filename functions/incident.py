@@ -57,6 +57,7 @@ class IncidentChannel(BaseModel, defer_build=True):
     name: str  # without the leading '#'
     created_at: datetime
     invited: list[str] = []  # Slack user ids already invited
+    topic: str = ""  # as last set: a message that leaves severity and status alone does not set it again
     archived_at: datetime | None = None
 
 

@@ -51,6 +51,10 @@ class Decision(BaseModel, defer_build=True):
     release_open_pointer: bool = False
     record_change: bool = False
     standalone: bool = False  # a declared incident: it does not take the service's open-alarm slot (D13)
+    # Notification ledger keys claimed / marked sent in this decision's own transaction, so a first
+    # response needs no separate write per message (benchmarks/README.md, the first response's chain).
+    claims: list[str] = []
+    sent: list[str] = []
 
 
 def decide(

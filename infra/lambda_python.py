@@ -4,10 +4,11 @@ Byte-code is version-specific (`__pycache__/*.cpython-313.pyc`, a magic number p
 so only a Python of the runtime's version can write what the runtime will load; /var/task is
 read-only, so without it every cold start compiles every module it imports.
 
-`python -m infra.lambda_python` (run by `make setup`) makes sure there is one: a working
-`python3.13` on PATH, or else Debian 13 (trixie)'s CPython 3.13 packages unpacked under
-`.cache/python3.13/` with the glibc they were built for, run through that glibc's own loader, so
-the system (Debian 12 here, glibc 2.36) is left untouched. `interpreter()` finds it for bundling.
+`python -m infra.lambda_python` (`make lambda-python`, which synth, deploy and the tests run)
+makes sure there is one: a working `python3.13` on PATH, or else Debian 13 (trixie)'s CPython 3.13
+packages unpacked under `.cache/python3.13/` with the glibc they were built for, run through that
+glibc's own loader, so the system (Debian 12 here, glibc 2.36) is left untouched. `interpreter()`
+finds it for bundling.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def require() -> Path:
     if found is None:
         raise InterpreterMissing(
             f"no Python {PYTHON_VERSION} to byte-compile the Lambda asset for the python{PYTHON_VERSION} runtime: "
-            f"run `make setup` (unpacks Debian's python{PYTHON_VERSION} into {_shown(HOME)}/) "
+            f"run `make lambda-python` (unpacks Debian's python{PYTHON_VERSION} into {_shown(HOME)}/) "
             f"or put a python{PYTHON_VERSION} on PATH"
         )
     return found

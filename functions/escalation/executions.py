@@ -39,7 +39,7 @@ class Escalator:
             return incident
         first = now or incident.updated_at
         payload = EscalationInput(
-            incident_id=incident.id, generation=incident.escalation_generation, next_at=asl_timestamp(first)
+            incident_id=incident.id, generation=incident.escalation_generation, next_at=asl_timestamp(first, now=True)
         )
         name = execution_name(incident)
         try:

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -114,6 +114,12 @@ def verify_slack_signature(
 ) -> None:
     """Slack's v0 request signature over `v0:<timestamp>:<body>`; stale timestamps are replays."""
     _verify_signature("v0", "Slack", signing_secret, timestamp, body, signature, now, tolerance_seconds)
+
+
+def verify_slack_request(signing_secret: str, headers: Mapping[str, str], body: str, now: datetime) -> None:
+    """A request from Slack (a button, a slash command): its signature and timestamp headers."""
+    stamp, signature = headers.get("x-slack-request-timestamp", ""), headers.get("x-slack-signature", "")
+    verify_slack_signature(signing_secret, stamp, body, signature, now)
 
 
 # Signed requests from people's tools (`responder declare`, `responder maintenance`, scripts): Slack's

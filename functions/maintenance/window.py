@@ -12,6 +12,7 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from functions.declared.declaration import RESPONDER_SOURCE
+from functions.intake.signal import Signal, SignalSource
 from functions.services import SERVICE_NAME_PATTERN
 
 WINDOW_DECLARED = "Maintenance Window Declared"
@@ -125,3 +126,29 @@ def ended(windows: list[MaintenanceWindow], end: WindowEnd) -> list[MaintenanceW
         elif w.starts_at < end.ended_at:
             result.append(w.model_copy(update={"ends_at": min(w.ends_at, end.ended_at)}))
     return result
+
+
+def from_health(signal: Signal, service: str, now: datetime) -> MaintenanceWindow | None:
+    """An AWS Health scheduled change on a service's resource is a window of that service (D14).
+
+    None when it is not one, or not one we can keep (no times, over, longer than a window may be:
+    it stays a timeline entry then, as every Health event does).
+    """
+    if signal.source is not SignalSource.HEALTH or "scheduledChange" not in signal.categories:
+        return None
+    if signal.starts_at is None or signal.ends_at is None or signal.ends_at <= now:
+        return None
+    seed = signal.event_id or f"{signal.name}|{signal.starts_at.isoformat()}"
+    try:
+        return MaintenanceWindow(
+            id="health-" + hashlib.sha256(seed.encode()).hexdigest()[:12],
+            service=service,
+            starts_at=signal.starts_at,
+            ends_at=signal.ends_at,
+            reason=f"AWS Health {signal.name}",
+            source="aws-health",
+            by="AWS Health",
+            declared_at=signal.occurred_at,
+        )
+    except ValidationError:
+        return None

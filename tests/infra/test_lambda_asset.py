@@ -106,7 +106,7 @@ def test_synth_without_the_runtime_python_stops_with_one_line(tmp_path: Path):
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert done.returncode == 2
     assert len(errors) == 1
-    assert f"no Python {PYTHON_VERSION}" in errors[0] and "make setup" in errors[0]
+    assert f"no Python {PYTHON_VERSION}" in errors[0] and "make lambda-python" in errors[0]
     assert "Traceback" not in done.stderr
 
 
