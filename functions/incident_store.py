@@ -69,7 +69,7 @@ def change_of(signal: Signal) -> Change:
     )
 
 
-class ServiceState(BaseModel):
+class ServiceState(BaseModel, defer_build=True):
     """What the intake needs to know about a service before deciding, read in one BatchGetItem."""
 
     open: Incident | None = None
@@ -78,7 +78,7 @@ class ServiceState(BaseModel):
     windows_version: int = 0
 
 
-class Change(BaseModel):
+class Change(BaseModel, defer_build=True):
     """An ECS, RDS or Health event kept for the service (30 days): the recent changes."""
 
     source: str

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from functions.channel.slack_api import RawConversation, SlackApiError, SlackWebApi
 from functions.incident import Incident, IncidentChannel
@@ -37,12 +37,12 @@ _INCIDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}")
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 
 
-class Invited(BaseModel):
+class Invited(BaseModel, defer_build=True):
     joined: list[str] = []  # in the channel now (invited, or already there)
     refused: dict[str, str] = {}  # user id → Slack's reason (user_not_found, cant_invite, ...)
 
 
-class ChannelRef(BaseModel):
+class ChannelRef(BaseModel, defer_build=True):
     """The channel `open` created or took back, and who of the invitees is in it."""
 
     id: str
@@ -50,7 +50,7 @@ class ChannelRef(BaseModel):
     created_at: datetime
     reused: bool = False  # an existing channel of this incident (a retry), not a new one
     archived: bool = False
-    invited: Invited = Invited()
+    invited: Invited = Field(default_factory=Invited)
 
     topic: str = ""
 

@@ -6,8 +6,6 @@ enforced where the action is applied: its nonce is written in the same transacti
 the change it makes, so a replayed link changes nothing.
 """
 
-from __future__ import annotations
-
 import base64
 import hashlib
 import hmac
@@ -34,7 +32,7 @@ class ActionRefused(Exception):
         self.reason = reason
 
 
-class ActionToken(BaseModel):
+class ActionToken(BaseModel, defer_build=True):
     incident_id: str
     verb: Verb
     level: Level | None = None

@@ -18,8 +18,6 @@ so a severity change recomputes the remaining schedule cleanly: levels already p
 paged again.
 """
 
-from __future__ import annotations
-
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
@@ -40,7 +38,7 @@ class StepKind(StrEnum):
     MAINTENANCE_END = "maintenance-end"
 
 
-class Step(BaseModel):
+class Step(BaseModel, defer_build=True):
     at: datetime
     kind: StepKind
     level: Level | None = None

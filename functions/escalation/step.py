@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from functions.roster.source import RosterSource
 
 
-class StepResult(BaseModel):
+class StepResult(BaseModel, defer_build=True):
     done: bool
     next_at: str | None = None
 

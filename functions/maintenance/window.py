@@ -5,11 +5,9 @@ Health scheduled change; either way they reach the intake as an event and are ke
 service, so every alarm's first read already knows whether it fired inside a window.
 """
 
-from __future__ import annotations
-
 import hashlib
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -27,7 +25,7 @@ class WindowError(ValueError):
     """One line naming the field and the problem; no window was stored."""
 
 
-class MaintenanceWindow(BaseModel):
+class MaintenanceWindow(BaseModel, defer_build=True):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
@@ -45,7 +43,7 @@ class MaintenanceWindow(BaseModel):
         return " ".join(value.split()) if isinstance(value, str) else value
 
     @model_validator(mode="after")
-    def _ordered(self) -> MaintenanceWindow:
+    def _ordered(self) -> Self:
         if self.ends_at <= self.starts_at:
             raise ValueError(f"ends at {self.ends_at:%Y-%m-%d %H:%M} UTC, before it starts")
         if self.ends_at - self.starts_at > MAX_WINDOW:
@@ -59,7 +57,7 @@ class MaintenanceWindow(BaseModel):
         return _event(WINDOW_DECLARED, self.model_dump(mode="json"), self.declared_at)
 
 
-class WindowEnd(BaseModel):
+class WindowEnd(BaseModel, defer_build=True):
     """A person ends a window early; what is still in ALARM is re-evaluated now."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

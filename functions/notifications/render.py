@@ -1,7 +1,5 @@
 """Render the runbook's templates. All wording lives in `templates/`; this module only fills fields."""
 
-from __future__ import annotations
-
 import json
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -22,7 +20,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 VERDICT_ICONS = {"ok": "✅", "warning": "⚠️", "critical": "❌", "unknown": "❔"}
 
 
-class Message(BaseModel):
+class Message(BaseModel, defer_build=True):
     kind: str
     subject: str
     text: str
