@@ -15,9 +15,15 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 18,20
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: setup chromium java replay test test-fast test-infra test-deploy-local lint synth deploy deploy-local bench screenshots clean
+.PHONY: setup lambda-python chromium java replay test test-fast test-infra test-deploy-local lint synth deploy deploy-local bench screenshots clean
 
-setup: $(STAMP) chromium
+setup: $(STAMP)
+
+# CPython of the Lambda runtime's version, which writes the asset's byte-code (infra/lambda_python.py):
+# a python3.13 on PATH, else Debian 13's unpacked under .cache/ (nothing installed on the system).
+# What builds the asset needs it (synth, deploy, the tests, the benchmarks); the replay does not.
+lambda-python: $(STAMP)
+	@$(PY) -m infra.lambda_python
 
 # The status page's browser tests drive Debian's chromium (Playwright never downloads a browser here).
 chromium:
@@ -37,7 +43,7 @@ $(STAMP): pyproject.toml $(wildcard package.json package-lock.json)
 replay: setup  ## set up, then replay a P0 "no healthy targets" alarm through the real handlers
 	$(VENV)/bin/responder replay $(EVENT)
 
-test: setup  ## set up, then run the whole test suite
+test: setup chromium lambda-python  ## set up, then run the whole test suite (the status page's browser tests need chromium)
 	$(VENV)/bin/pytest
 
 test-fast: setup  ## unit tests only
@@ -47,27 +53,27 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy functions local infra app.py
 
-test-infra: setup
+test-infra: setup lambda-python
 	$(VENV)/bin/pytest tests/infra -m "not slow"
 
-synth: setup  ## the CloudFormation template in cdk.out/ (bundles the Lambda code with pip: needs PyPI)
+synth: setup lambda-python  ## the CloudFormation template in cdk.out/ (bundles the Lambda code with pip: needs PyPI)
 	npx --no-install cdk synth --quiet
 
-deploy: setup  ## to the account in your AWS credentials (see docs/deploy.md)
+deploy: setup lambda-python  ## to the account in your AWS credentials (see docs/deploy.md)
 	npx --no-install cdk deploy RunbookResponder
 
-deploy-local: setup  ## cdk bootstrap + deploy against a local moto server, then publish an alarm into it
+deploy-local: setup lambda-python  ## cdk bootstrap + deploy against a local moto server, then publish an alarm into it
 	$(PY) -m local.deploy
 
-test-deploy-local: setup
+test-deploy-local: setup lambda-python
 	$(VENV)/bin/pytest tests/infra/test_local_deploy.py -m slow
 
-screenshots: setup  ## refresh docs/status-page/*.png from the browser tests (one per state)
+screenshots: setup chromium  ## refresh docs/status-page/*.png from the browser tests (one per state)
 	STATUS_PAGE_SCREENSHOTS=docs/status-page $(VENV)/bin/pytest tests/ui -q
 
 # Every benchmark once, one table: each figure beside its reference from the same run (benchmarks/bench.py).
 # Each benchmark's JSON is kept in .cache/bench/; `$(PY) benchmarks/bench.py --from .cache/bench` re-tables it.
-bench: setup java
+bench: setup lambda-python java
 	$(PY) benchmarks/bench.py --save .cache/bench
 
 # The storm's second backend, AWS's DynamoDB Local (benchmarks/dynamodb_local.py), is a Java program.

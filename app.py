@@ -2,7 +2,8 @@
 """CDK entry point: validate the configuration, build the stack, add cdk-nag. No AWS calls here.
 
 Configuration: `responder.config.json` (or `-c config=path`), `-c services=...`, `-c stage=...`;
-see infra/config.py and docs/deploy.md. A bad configuration stops here with one line on stderr
+see infra/config.py and docs/deploy.md. A bad configuration, or no Python of the Lambda runtime's
+version to byte-compile the asset with (infra/lambda_python.py), stops here with one line on stderr
 and exit code 2, before anything is synthesized.
 """
 
@@ -17,14 +18,17 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
 import aws_cdk as cdk
 
 from infra.config import ConfigError
-from infra.synth import add_stack, config_from
+from infra.lambda_python import InterpreterMissing, require
+from infra.synth import add_stack, bundles, config_from
 
 
 def main() -> int:
     app = cdk.App()
     try:
         config = config_from(app)
-    except ConfigError as error:
+        if bundles(app):
+            require()
+    except (ConfigError, InterpreterMissing) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     for warning in [*config.placeholder_warnings(), *config.roster_warnings()]:

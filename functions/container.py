@@ -6,7 +6,8 @@ intake's cold start does not pay for it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -130,7 +131,9 @@ def closer() -> Closer:
 
 @cache
 def responder() -> Responder:
-    return Responder(
+    from functions.first_response import FirstResponse
+
+    first = FirstResponse(
         settings=settings(),
         store=store(),
         messenger=messenger(),
@@ -141,18 +144,28 @@ def responder() -> Responder:
         graphs=graphs(),
         roster=roster(),
     )
+    return Responder(settings=settings(), store=store(), messenger=messenger(), escalator=escalator(),
+                     first_response=first)  # fmt: skip
+
+
+def _load_checks() -> None:
+    """The checks' modules, imported only when an incident opens (never at cold start), meanwhile."""
+    import functions.diagnostics
+    import functions.severity  # noqa: F401
 
 
 def _read_channel_secrets() -> None:
-    """Read (and cache) the secrets the first message needs; failures surface when it is sent."""
-    try:
-        messenger().prepare()
-        if signer() is not None:
-            signer_secret()
-        roster().roster()
-        channel_keeper().prepare()
-    except Exception:
-        logger.warning("could not read a channel secret ahead of the first message", exc_info=True)
+    """Read (and cache) the secrets and the roster the first messages need, side by side;
+    a failure surfaces where the value is used (a message, a page)."""
+    reads: list[Callable[[], object]] = [messenger().prepare, roster().roster, channel_keeper().prepare, _load_checks]
+    if signer() is not None:
+        reads.append(signer_secret)
+    with ThreadPoolExecutor(max_workers=len(reads), thread_name_prefix="prefetch") as pool:
+        for done in [pool.submit(read) for read in reads]:
+            try:
+                done.result()
+            except Exception:
+                logger.warning("could not read a secret ahead of the first message", exc_info=True)
 
 
 @cache

@@ -41,7 +41,10 @@ class Diagnoser:
         self._runbook = runbook
         self._changes = changes
 
-    def __call__(self, incident: Incident, service: ServiceConfig) -> tuple[list[Finding], Reclassification | None]:
+    def __call__(
+        self, incident: Incident, service: ServiceConfig, opening: Sequence[Change] = ()
+    ) -> tuple[list[Finding], Reclassification | None]:
+        """`opening`: the change the opening event records, which its own write may not have stored yet."""
         from functions.diagnostics import run_checks
         from functions.diagnostics.base import CheckContext, RecordedChanges
         from functions.severity import reclassify
@@ -59,23 +62,24 @@ class Diagnoser:
         # The recorded changes are read beside the checks; the one check that needs them waits for them.
         reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recent-changes")
         try:
-            pending = reader.submit(self._recent_changes, service.name, incident.opened_at)
+            pending = reader.submit(self._recent_changes, service.name, incident.opened_at, opening)
             context.changes = RecordedChanges(lambda: _finished(pending, self._budget))
             findings = run_checks(checks, context, self._clients, self._budget)
         finally:
             reader.shutdown(wait=False)
         return findings, reclassify(incident.severity, incident.scenario, findings)
 
-    def _recent_changes(self, service: str, opened_at: datetime) -> list[Change]:
+    def _recent_changes(self, service: str, opened_at: datetime, opening: Sequence[Change] = ()) -> list[Change]:
         """Up to the incident's start (and the event that opened it); unreadable means none, not no diagnosis."""
-        if self._changes is None:
-            return []
-        try:
-            changes = self._changes(service, opened_at - CHANGE_WINDOW)
-        except Exception:
-            logger.warning("could not read the service's recent changes", extra={"service": service}, exc_info=True)
-            return []
-        return sorted((change for change in changes if change.at <= opened_at), key=lambda change: change.at)
+        changes: list[Change] = list(opening)
+        if self._changes is not None:
+            try:
+                changes += self._changes(service, opened_at - CHANGE_WINDOW)
+            except Exception:
+                logger.warning("could not read the service's recent changes", extra={"service": service},
+                               exc_info=True)  # fmt: skip
+        unique = {(change.source, change.name, change.at): change for change in changes}
+        return sorted((change for change in unique.values() if change.at <= opened_at), key=lambda change: change.at)
 
 
 def _finished(pending: Future[list[Change]], timeout: float) -> list[Change]:

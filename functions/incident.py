@@ -1,7 +1,5 @@
 """The incident: the domain record every stage reads and the store persists."""
 
-from __future__ import annotations
-
 import hashlib
 from datetime import datetime
 from enum import StrEnum
@@ -20,7 +18,7 @@ class IncidentStatus(StrEnum):
     RESOLVED = "Resolved"
 
 
-class MemberAlarm(BaseModel):
+class MemberAlarm(BaseModel, defer_build=True):
     name: str
     state: AlarmState
     rule: str | None = None
@@ -31,7 +29,7 @@ class MemberAlarm(BaseModel):
     metric: AlarmMetric | None = None  # what its graph shows; composite alarms have none
 
 
-class TimelineEntry(BaseModel):
+class TimelineEntry(BaseModel, defer_build=True):
     at: datetime
     kind: str
     text: str
@@ -44,7 +42,7 @@ class IncidentOrigin(StrEnum):
     DECLARED = "declared"  # declared by a person (CLI, signed API, Slack slash command)
 
 
-class PublicUpdate(BaseModel):
+class PublicUpdate(BaseModel, defer_build=True):
     """One entry of the incident's public history on the status page: only text meant for visitors."""
 
     at: datetime
@@ -52,17 +50,18 @@ class PublicUpdate(BaseModel):
     text: str
 
 
-class IncidentChannel(BaseModel):
+class IncidentChannel(BaseModel, defer_build=True):
     """The incident's own Slack channel (runbook step 2, "Create Incident Channel")."""
 
     id: str
     name: str  # without the leading '#'
     created_at: datetime
     invited: list[str] = []  # Slack user ids already invited
+    topic: str = ""  # as last set: a message that leaves severity and status alone does not set it again
     archived_at: datetime | None = None
 
 
-class MaintenanceHold(BaseModel):
+class MaintenanceHold(BaseModel, defer_build=True):
     """The incident opened inside a maintenance window (D14): pages wait for its end below the floor."""
 
     window_id: str
@@ -70,13 +69,13 @@ class MaintenanceHold(BaseModel):
     until: datetime
 
 
-class Acknowledgement(BaseModel):
+class Acknowledgement(BaseModel, defer_build=True):
     by: str
     channel: str
     at: datetime
 
 
-class Incident(BaseModel):
+class Incident(BaseModel, defer_build=True):
     id: str
     service: str
     scenario: str

@@ -58,7 +58,18 @@ class ConcurrentUpdate(Exception):
     """Someone else changed the incident first: re-read and decide again."""
 
 
-class ServiceState(BaseModel):
+def change_of(signal: Signal) -> Change:
+    """The record an info signal (deployment, RDS or Health event) leaves on its service."""
+    return Change(
+        source=signal.source.value,
+        name=signal.name,
+        at=signal.occurred_at,
+        text=signal.reason,
+        deployment_id=signal.deployment_id,
+    )
+
+
+class ServiceState(BaseModel, defer_build=True):
     """What the intake needs to know about a service before deciding, read in one BatchGetItem."""
 
     open: Incident | None = None
@@ -68,7 +79,7 @@ class ServiceState(BaseModel):
     delivered: bool = False  # the delivery asked about was applied before (a redelivery)
 
 
-class Change(BaseModel):
+class Change(BaseModel, defer_build=True):
     """An ECS, RDS or Health event kept for the service (30 days): the recent changes."""
 
     source: str
@@ -215,11 +226,41 @@ class DynamoIncidentStore:
             items.extend(self._timeline_puts(stored, decision.timeline))
             items.extend(self._pointer_writes(stored, decision))
             items.append(self._status_page_write(stored))
+            items.extend(self._ledger_writes(stored.id, decision, now))
         if decision.record_change and signal is not None:
             items.append(self._put_change(signal, stored.service if stored else None))
         if items:
             self._transact(items, once_only=bool(delivery_key))
         return stored
+
+    def _ledger_writes(self, incident_id: str, decision: Decision, now: datetime) -> list[dict[str, Any]]:
+        """Claims of messages never claimed before (the decision that creates the reason to send them
+        claims them) and marks of messages just sent: the items `claim_message`/`mark_message_sent` write."""
+        pk = _s(f"INCIDENT#{incident_id}")
+        at = _s(now.isoformat())
+        claims = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": {"pk": pk, "sk": _s(f"MSG#{key}"), "status": _s("claimed"), "claimed_at": at},
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+            for key in decision.claims
+        ]
+        marks = [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": {"pk": pk, "sk": _s(f"MSG#{key}")},
+                    "UpdateExpression": "SET #st = :sent, sent_at = :at",
+                    "ExpressionAttributeNames": {"#st": "status"},
+                    "ExpressionAttributeValues": {":sent": _s("sent"), ":at": at},
+                }
+            }
+            for key in decision.sent
+        ]
+        return claims + marks
 
     def claim_message(self, incident_id: str, key: str, now: datetime) -> bool:
         """Claim the right to send one notification; False if sent or claimed recently by another."""
@@ -353,13 +394,7 @@ class DynamoIncidentStore:
         return {"Put": {"TableName": self._table, "Item": item}}
 
     def _put_change(self, signal: Signal, service: str | None) -> dict[str, Any]:
-        change = Change(
-            source=signal.source.value,
-            name=signal.name,
-            at=signal.occurred_at,
-            text=signal.reason,
-            deployment_id=signal.deployment_id,
-        )
+        change = change_of(signal)
         return {
             "Put": {
                 "TableName": self._table,

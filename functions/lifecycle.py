@@ -4,8 +4,6 @@
 pipeline sends the notifications and moves the escalation it names.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -44,7 +42,7 @@ class Escalate(StrEnum):
     STOP = "stop"
 
 
-class Decision(BaseModel):
+class Decision(BaseModel, defer_build=True):
     incident: Incident | None = None
     created: bool = False
     timeline: list[TimelineEntry] = []
@@ -53,6 +51,10 @@ class Decision(BaseModel):
     release_open_pointer: bool = False
     record_change: bool = False
     standalone: bool = False  # a declared incident: it does not take the service's open-alarm slot (D13)
+    # Notification ledger keys claimed / marked sent in this decision's own transaction, so a first
+    # response needs no separate write per message (benchmarks/README.md, the first response's chain).
+    claims: list[str] = []
+    sent: list[str] = []
 
 
 def decide(
@@ -385,7 +387,7 @@ def acknowledge(current: Incident, level: Level, by: str, channel: str, now: dat
     )
 
 
-class StatusUpdate(BaseModel):
+class StatusUpdate(BaseModel, defer_build=True):
     """What a person posts: every field optional; the template fills the rest."""
 
     status: IncidentStatus | None = None

@@ -60,6 +60,7 @@ class SeverityPolicy:
     human_confirms_resolution: bool  # D4: OK alarms move to Monitoring, a person resolves
     postmortem_due_seconds: int | None  # D6: None = no post-mortem required
     incident_channel: bool  # D11: a Slack channel of its own (the runbook's "Create Incident Channel")
+    diagnosis_follows: bool  # D19: the Initial Notification goes at once; the diagnosis is an update after it
     public: bool  # D12: shown on the public status page (a person can override per incident)
 
 
@@ -240,6 +241,7 @@ SEVERITIES = (
         update_every_seconds=30 * MINUTE,
         human_confirms_resolution=True,
         postmortem_due_seconds=2 * DAY,
+        diagnosis_follows=True,
         incident_channel=True,
         public=True,
     ),
@@ -257,6 +259,7 @@ SEVERITIES = (
         update_every_seconds=1 * HOUR,
         human_confirms_resolution=True,
         postmortem_due_seconds=5 * DAY,
+        diagnosis_follows=False,
         incident_channel=True,
         public=True,
     ),
@@ -273,6 +276,7 @@ SEVERITIES = (
         update_every_seconds=4 * HOUR,
         human_confirms_resolution=False,
         postmortem_due_seconds=None,
+        diagnosis_follows=False,
         incident_channel=False,
         public=False,
     ),
@@ -288,6 +292,7 @@ SEVERITIES = (
         update_every_seconds=24 * HOUR,
         human_confirms_resolution=False,
         postmortem_due_seconds=None,
+        diagnosis_follows=False,
         incident_channel=False,
         public=False,
     ),

@@ -1,7 +1,5 @@
 """Scenario and severity of a signal, read from the runbook policy. Pure: no AWS."""
 
-from __future__ import annotations
-
 import re
 from collections.abc import Sequence
 from enum import StrEnum
@@ -21,7 +19,7 @@ class Action(StrEnum):
     IGNORE = "ignore"
 
 
-class Classification(BaseModel):
+class Classification(BaseModel, defer_build=True):
     model_config = ConfigDict(frozen=True)
 
     scenario: str | None

@@ -1,13 +1,11 @@
 """The services the responder watches: the resource names the runbook's commands use."""
 
-from __future__ import annotations
-
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 SERVICE_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$"
 
 
-class ServiceConfig(BaseModel):
+class ServiceConfig(BaseModel, defer_build=True):
     """One service as the runbook knows it. Defaults are the runbook's own names."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

@@ -4,8 +4,6 @@ Secrets are never here: only the *names* of the Secrets Manager secret / SSM par
 that hold them, read at run time.
 """
 
-from __future__ import annotations
-
 import os
 from collections.abc import Mapping
 from functools import cache
@@ -20,7 +18,7 @@ class SettingsError(Exception):
     """The function's configuration is wrong: raised at cold start with every problem named."""
 
 
-class Settings(BaseModel):
+class Settings(BaseModel, defer_build=True):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     INCIDENT_TABLE: str = Field(min_length=1)

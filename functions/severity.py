@@ -26,14 +26,14 @@ from functions.diagnostics.base import Finding, Status
 from functions.policy import Severity
 
 
-class Reclassification(BaseModel):
+class Reclassification(BaseModel, defer_build=True):
     severity: Severity
     scenario: str
     rule: str
     reason: str
 
 
-class Match(BaseModel):
+class Match(BaseModel, defer_build=True):
     """A finding of `check` with `status` whose evidence holds every `evidence` key/value."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -51,7 +51,7 @@ class Match(BaseModel):
         return finding
 
 
-class Rule(BaseModel):
+class Rule(BaseModel, defer_build=True):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str

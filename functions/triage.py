@@ -7,8 +7,8 @@ redelivered alarm finishes a first response that a crash interrupted.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
+from concurrent.futures import Future
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -17,7 +17,6 @@ from pydantic import BaseModel
 
 from functions import clock
 from functions.declared.declaration import Declaration
-from functions.diagnosis import Diagnoser, record_diagnosis
 from functions.escalation.executions import Escalator
 from functions.incident import Incident
 from functions.incident_store import (
@@ -27,21 +26,20 @@ from functions.incident_store import (
     DuplicateDelivery,
     IncidentStore,
     apply_change,
+    change_of,
 )
 from functions.intake.parse import Command, Rejected, parse_event
 from functions.intake.signal import Signal
-from functions.lifecycle import Decision, Escalate, Notify, decide, declare, move_hold, record_execution
-from functions.maintenance.window import MaintenanceWindow, WindowEnd, active, ended, merged
+from functions.lifecycle import Decision, Escalate, decide, declare, move_hold, record_execution
+from functions.maintenance.window import MaintenanceWindow, WindowEnd, active, ended, from_health, merged
 from functions.notifications.sender import IncidentMessenger
 from functions.observability import logger
-from functions.policy import Level
 from functions.scenarios import Action, Classification, classify
 from functions.settings import Settings
 
 if TYPE_CHECKING:
-    from functions.channel.keeper import ChannelKeeper
-    from functions.notifications.graph import Graph, GraphMaker
-    from functions.roster.source import RosterSource
+    from functions.first_response import FirstResponse
+    pass
 
 
 class Result(StrEnum):
@@ -72,21 +70,13 @@ class Responder:
         store: IncidentStore,
         messenger: IncidentMessenger,
         escalator: Escalator,
-        diagnose: Diagnoser,
-        prepare: Callable[[], None] = lambda: None,
-        channels: ChannelKeeper | None = None,
-        graphs: GraphMaker | None = None,
-        roster: RosterSource | None = None,
+        first_response: FirstResponse,
     ) -> None:
         self.settings = settings
         self.store = store
         self.messenger = messenger
         self.escalator = escalator
-        self.diagnose = diagnose
-        self.prepare = prepare
-        self.channels = channels
-        self.graphs = graphs
-        self.roster = roster
+        self.first = first_response
 
     def handle_event(self, event: Any) -> list[Outcome]:
         return [self._handle_record(record) for record in parse_event(event)]
@@ -106,18 +96,23 @@ class Responder:
 
     def handle_signal(self, signal: Signal) -> Outcome:
         classification = classify(signal, self.settings.SERVICES)
+        scheduled = from_health(signal, classification.service, clock.now()) if classification.service else None
+        if scheduled is not None:
+            self.keep_window(scheduled)  # and the event goes on the timeline as its row says
         if classification.action is Action.IGNORE:
             return Outcome(
                 result=Result.IGNORED, name=signal.name, classification=classification, reason=classification.basis
             )
+        # Something firing may open an incident: its first response's reads start beside the first read.
+        prepared = self.first.prefetch() if classification.action is Action.OPEN else None
         for _ in range(MAX_ATTEMPTS):
             try:
-                return self._apply(signal, classification)
+                return self._apply(signal, classification, prepared)
             except ConcurrentUpdate:
                 continue
         raise ConcurrentUpdate(f"gave up on {signal.name} after {MAX_ATTEMPTS} conflicting writes")
 
-    def _apply(self, signal: Signal, classification: Classification) -> Outcome:
+    def _apply(self, signal: Signal, classification: Classification, prepared: Future[None] | None) -> Outcome:
         service = self.settings.service(classification.service)
         state = self.store.service_state(service.name, delivery_key=signal.dedup_key)
         current, last_resolved = state.open, state.last_resolved
@@ -126,16 +121,24 @@ class Responder:
         now = clock.now()
         window = active(state.windows, signal.occurred_at)
         decision = decide(current, signal, classification, service, now, window=window)
+        underway = None
         if decision.created and decision.incident:
             decision.incident.linked_incident = last_resolved
+            decision.claims = self.first.opening_claims(decision.incident)
+            opening = [change_of(signal)] if decision.record_change else []
+            underway = self.first.begin(decision.incident, prepared, opening)  # the checks run beside the write
         try:
             stored = self.store.commit(decision, now=now, delivery_key=signal.dedup_key, signal=signal)
-        except DuplicateDelivery:  # a redelivery applied between the read and this write
-            return self._duplicate(signal, classification, current)
+        except (DuplicateDelivery, ConcurrentUpdate) as refused:
+            if underway is not None:
+                underway.abandon()
+            if isinstance(refused, ConcurrentUpdate):
+                raise
+            return self._duplicate(signal, classification, current)  # applied between the read and this write
         if stored is None:
             return Outcome(result=Result.NO_CHANGE, name=signal.name, classification=classification)
         if decision.created:
-            self.first_response(stored)
+            self.first.run(stored, fresh=True, underway=underway)
             return Outcome(result=Result.OPENED, name=signal.name, incident_id=stored.id, classification=classification)
         self.follow_up(stored, decision, previous_execution=current.escalation_execution if current else None)
         return Outcome(result=Result.UPDATED, name=signal.name, incident_id=stored.id, classification=classification)
@@ -143,7 +146,7 @@ class Responder:
     def _duplicate(self, signal: Signal, classification: Classification, current: Incident | None) -> Outcome:
         """Applied before: nothing to decide, but finish a first response a crash interrupted."""
         if current is not None and not current.first_response_done:
-            self.first_response(current)
+            self.first.run(current, fresh=False)
         return Outcome(
             result=Result.DUPLICATE,
             name=signal.name,
@@ -165,21 +168,24 @@ class Responder:
         now = clock.now()
         decision = declare(declaration, service, now)
         assert decision.incident is not None
+        decision.claims = self.first.opening_claims(decision.incident)
         outcome = Outcome(
             result=Result.OPENED,
             name=declaration.title,
             incident_id=decision.incident.id,
             classification=classification,
         )
+        underway = self.first.begin(decision.incident, self.first.prefetch())
         try:
             stored = self.store.commit(decision, now=now, delivery_key=declaration.delivery_key)
         except DuplicateDelivery:
+            underway.abandon()
             existing = self.store.get(decision.incident.id)
             if existing is not None and not existing.first_response_done:
-                self.first_response(existing)
+                self.first.run(existing, fresh=False)
             return outcome.model_copy(update={"result": Result.DUPLICATE})
         assert stored is not None
-        self.first_response(stored)
+        self.first.run(stored, fresh=True, underway=underway)
         return outcome
 
     def keep_window(self, change: MaintenanceWindow | WindowEnd) -> Outcome:
@@ -209,46 +215,6 @@ class Responder:
         if stored is not None:
             self.follow_up(stored, decision, previous_execution=before.escalation_execution)
 
-    def first_response(self, incident: Incident) -> Incident:
-        """Diagnose, notify, start the clock, open the channel; each step skips itself if done before.
-
-        While the checks run, the channels' secrets and the roster are read and the alarm's graph is
-        drawn; each write starts from the copy just written instead of reading it back. Then the
-        Initial Notification, the escalation clock and the incident channel go out side by side:
-        the channel (Slack) never holds up the notification or the first page.
-        """
-        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="first-response") as pool:
-            prepared = pool.submit(self.prepare)
-            drawn = pool.submit(self._draw, incident)
-            if not incident.findings:
-                findings, reclassification = self.diagnose(incident, self.settings.service(incident.service))
-                graph = drawn.result()
-                record = _with_graph(record_diagnosis(findings, reclassification), graph.key if graph else None)
-                incident = self.update(incident.id, record, known=incident)
-            graph = drawn.result()
-            prepared.result()
-            notified = pool.submit(self.messenger.send, incident, Notify.INITIAL)
-            opened = pool.submit(self._open_channel, incident, graph)
-            started = self.escalator.start(incident)
-            notified.result()
-            opened.result()
-        return self.update(incident.id, _mark_first_response_done(started.escalation_execution), known=started)
-
-    def _draw(self, incident: Incident) -> Graph | None:
-        if self.graphs is None or incident.graph_key:
-            return None
-        return self.graphs.render(incident)
-
-    def _open_channel(self, incident: Incident, graph: Graph | None) -> None:
-        """The channel the Initial Notification names, with L1's person in it and the graph posted."""
-        if self.channels is None or not self.channels.wanted(incident):
-            return
-        holder = self.roster.holder(Level.L1, clock.now()) if self.roster else None
-        people = [holder.slack] if holder and holder.slack else []
-        opened = self.channels.open(incident, people, self.messenger.render(incident, Notify.INITIAL))
-        if graph is not None:
-            self.channels.upload_graph(opened, graph.png, graph.alarm, graph.at)
-
     def follow_up(self, incident: Incident, decision: Decision, previous_execution: str | None) -> None:
         for kind in decision.notify:
             self.messenger.send(incident, kind)
@@ -267,30 +233,6 @@ def _must(incident: Incident | None) -> Incident:
     if incident is None:
         raise LookupError("incident vanished")
     return incident
-
-
-def _with_graph(change: ChangeFn, graph_key: str | None) -> ChangeFn:
-    """The diagnosis and the graph's key in one write."""
-
-    def apply(current: Incident, now: datetime) -> Decision:
-        decision = change(current, now)
-        if graph_key is None or current.graph_key:
-            return decision
-        incident = decision.incident or current.model_copy()
-        incident.graph_key = graph_key
-        return decision.model_copy(update={"incident": incident})
-
-    return apply
-
-
-def _mark_first_response_done(execution: str | None) -> Callable[[Incident, datetime], Decision]:
-    def change(current: Incident, now: datetime) -> Decision:
-        if current.first_response_done:
-            return Decision()
-        incident = current.model_copy(update={"first_response_done": True, "escalation_execution": execution})
-        return Decision(incident=incident)
-
-    return change
 
 
 def summarize(outcomes: Sequence[Outcome]) -> dict[str, int]:

@@ -118,9 +118,10 @@ def _findings(stack: Stack) -> list[Finding]:
     for function in FUNCTIONS:
         policy = f"Functions/{function}Role/DefaultPolicy"
         findings.append(Finding(f"Functions/{function}", "AwsSolutions-L1",
-                                "Pinned to python3.13: the asset's wheels are built for CPython 3.13 and the project "
-                                "is tested on it; move to the next runtime together with the bundling's "
-                                "--python-version"))  # fmt: skip
+                                "Pinned to python3.13 (supported to 2029): the asset's wheels are chosen for CPython "
+                                "3.13 and its byte-code is written by a CPython 3.13 that make setup provides "
+                                "(infra/lambda_python.py); move to the next runtime together with PYTHON_VERSION, "
+                                "which the wheelhouse, the bundling and that interpreter follow"))  # fmt: skip
         reason = XRAY_REASON
         if function == "Intake":
             reason += (

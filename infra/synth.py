@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
 
 CONFIG_CONTEXT_KEYS = ("config", "services", "stage")
-SKIP_BUNDLING: dict[str, list[str]] = {"aws:cdk:bundling-stacks": []}
+BUNDLING_STACKS = "aws:cdk:bundling-stacks"  # the CLI names the stacks whose assets it bundles; [] skips
+SKIP_BUNDLING: dict[str, list[str]] = {BUNDLING_STACKS: []}
 CACHE_DIR = REPO_ROOT / "cdk.out" / ".template-cache"
 
 
@@ -46,6 +47,12 @@ def add_stack(app: cdk.App, config: ResponderConfig, *, nag: bool = True) -> Run
     if nag:
         cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return stack
+
+
+def bundles(app: cdk.App) -> bool:
+    """Whether this synth builds the Lambda asset (and so needs the runtime's Python for its byte-code)."""
+    stacks = app.node.try_get_context(BUNDLING_STACKS)
+    return stacks is None or bool(stacks)
 
 
 def config_from(app: cdk.App) -> ResponderConfig:

@@ -87,6 +87,26 @@ def _patch_moto_kms_tags() -> None:
     KmsBackend.create_key = create_key  # type: ignore[method-assign]
 
 
+def _patch_moto_ssm_tags() -> None:
+    """CloudFormation's `AWS::SSM::Parameter` takes `Tags` as a map (`{"project": "..."}`), unlike most
+    types; moto 5.2.5 passes that map to a backend that reads Key/Value items (TypeError, the change
+    set dies). Turn a map into Key/Value items; a local-only fix."""
+    from moto.ssm.models import SimpleSystemManagerBackend
+
+    original = SimpleSystemManagerBackend.put_parameter
+    if getattr(original, "_responder_patched", False):
+        return
+
+    def put_parameter(self: Any, *args: Any, **kwargs: Any) -> Any:
+        tags = kwargs.get("tags")
+        if isinstance(tags, dict):
+            kwargs["tags"] = [{"Key": key, "Value": value} for key, value in tags.items()]
+        return original(self, *args, **kwargs)
+
+    put_parameter._responder_patched = True  # type: ignore[attr-defined]
+    SimpleSystemManagerBackend.put_parameter = put_parameter  # type: ignore[method-assign]
+
+
 PLACEHOLDER_TYPES: set[str] = set()
 
 
@@ -165,6 +185,7 @@ def moto_server(port: int):  # type: ignore[no-untyped-def]
     from moto.server import ThreadedMotoServer
 
     _patch_moto_kms_tags()
+    _patch_moto_ssm_tags()
     _patch_moto_unsupported_types()
     os.environ["MOTO_PORT"] = str(port)  # the Step Functions worker calls back to this port
     server = ThreadedMotoServer("127.0.0.1", port)

@@ -42,4 +42,21 @@ def render_transcript(report: ReplayReport) -> str:
             lines.append(f"  {clock_label(report.at_s(entry.at))}  {entry.kind:<12} {entry.text}")
     if not report.incidents:
         lines.append("No incident: " + "; ".join(f"{r.get('name')}: {r.get('result')}" for r in report.results))
+    lines.extend(_channels(report))
+    lines.extend(_status_page(report))
     return "\n".join(lines)
+
+
+def _channels(report: ReplayReport) -> list[str]:
+    return [
+        f"Slack channel {c['name']}: created {c['created']}×, members {', '.join(c['members']) or 'none'}, "
+        f"{c['messages']} messages, {len(c['files'])} file(s), {'archived' if c['archived'] else 'open'}"
+        for c in report.channels
+    ]
+
+
+def _status_page(report: ReplayReport) -> list[str]:
+    if not report.status_page:
+        return []
+    steps = " → ".join(f"{clock_label(report.at_s(v.at))} {v.state}" for v in report.status_page)
+    return [f"Status page: {steps}"]

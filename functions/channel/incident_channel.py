@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from functions.channel.slack_api import RawConversation, SlackApiError, SlackWebApi
 from functions.incident import Incident, IncidentChannel
@@ -36,12 +37,12 @@ _INCIDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}")
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 
 
-class Invited(BaseModel):
+class Invited(BaseModel, defer_build=True):
     joined: list[str] = []  # in the channel now (invited, or already there)
     refused: dict[str, str] = {}  # user id → Slack's reason (user_not_found, cant_invite, ...)
 
 
-class ChannelRef(BaseModel):
+class ChannelRef(BaseModel, defer_build=True):
     """The channel `open` created or took back, and who of the invitees is in it."""
 
     id: str
@@ -49,10 +50,14 @@ class ChannelRef(BaseModel):
     created_at: datetime
     reused: bool = False  # an existing channel of this incident (a retry), not a new one
     archived: bool = False
-    invited: Invited = Invited()
+    invited: Invited = Field(default_factory=Invited)
+
+    topic: str = ""
 
     def as_incident_channel(self) -> IncidentChannel:
-        return IncidentChannel(id=self.id, name=self.name, created_at=self.created_at, invited=self.invited.joined)
+        return IncidentChannel(
+            id=self.id, name=self.name, created_at=self.created_at, invited=self.invited.joined, topic=self.topic
+        )
 
 
 def channel_topic(incident: Incident) -> str:
@@ -123,13 +128,21 @@ class IncidentChannels:
         )
         if ref.archived:
             return ref  # this incident's channel, already closed: nothing more can be set on it
-        if channel.purpose.value != purpose:  # first: it is what marks the channel as this incident's
-            self._api.conversations_set_purpose(channel.id, purpose)
         topic = escape_text(topic, limit=TOPIC_LIMIT)
-        if channel.topic.value != topic:
-            self._api.conversations_set_topic(channel.id, topic)
-        if users:
-            ref.invited = self.invite(channel.id, users)
+        ref.topic = topic
+        # Purpose, topic and invitations side by side: none needs another's answer, and a crash
+        # before the purpose lands is still recognised (our bot's channel with an empty purpose).
+        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="channel-setup") as pool:
+            calls = []
+            if channel.purpose.value != purpose:
+                calls.append(pool.submit(self._api.conversations_set_purpose, channel.id, purpose))
+            if channel.topic.value != topic:
+                calls.append(pool.submit(self._api.conversations_set_topic, channel.id, topic))
+            invited = pool.submit(self.invite, channel.id, users) if users else None
+            for call in calls:
+                call.result()
+            if invited is not None:
+                ref.invited = invited.result()
         return ref
 
     def invite(self, channel_id: str, users: Sequence[str]) -> Invited:

@@ -16,6 +16,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from functions import clock
 from functions.channel.incident_channel import (
+    TOPIC_LIMIT,
     IncidentChannels,
     channel_purpose,
     channel_topic,
@@ -27,6 +28,7 @@ from functions.channel.slack_api import SlackApiError
 from functions.incident import Incident, IncidentChannel, incident_channel_name
 from functions.incident_store import IncidentStore, apply_change
 from functions.lifecycle import Decision, held
+from functions.notifications.escape import escape_text
 from functions.notifications.render import Message
 from functions.observability import INCIDENT_CHANNEL_FAILED_METRIC, logger, metrics
 from functions.policy import RUNBOOK, Runbook
@@ -49,30 +51,38 @@ class ChannelKeeper:
         policy = self._runbook.severity(incident.severity)
         return self._channels.enabled and policy.incident_channel and incident.is_open and not held(incident)
 
-    def open(self, incident: Incident, invitees: Sequence[str], opening: Message | None = None) -> Incident:
-        """Create it (or take back this incident's after a crash) and record it on the incident."""
+    def create(self, incident: Incident, invitees: Sequence[str]) -> IncidentChannel | None:
+        """Create it (or take back this incident's after a crash), invitees in; nothing recorded yet."""
         if incident.channel is not None or not self.wanted(incident):
-            return incident
+            return None
         name = incident_channel_name(incident.service, incident.opened_at)
         ref = self._guard("open", incident, lambda: self._channels.open(
             incident.id, name, channel_topic(incident), channel_purpose(incident), invitees
         ))  # fmt: skip
-        if ref is None:
+        return ref.as_incident_channel() if ref is not None else None
+
+    def open(self, incident: Incident, invitees: Sequence[str], opening: Message | None = None) -> Incident:
+        """Create it and record it on the incident (a later upgrade made a channel wanted)."""
+        channel = self.create(incident, invitees)
+        if channel is None:
             return incident
-        stored = self._record(incident, _set_channel(ref.as_incident_channel()))
+        stored = self._record(incident, set_channel(channel))
         if opening is not None:
             self.post_once(stored, opening, "channel-opening")
         return stored
 
     def post(self, incident: Incident, message: Message) -> None:
         channel = _live(incident)
-        if channel is None:
-            return
+        if channel is not None:
+            self.post_to(channel, incident, message)
+
+    def post_to(self, channel: IncidentChannel, incident: Incident, message: Message) -> None:
         text = " ".join(mention(user) for user in message.mentions)
         text = f"{text}\n{message.text}" if text else message.text
         self._guard("post", incident, lambda: self._channels.post(channel.id, text))
-        if message.kind in ("update", "resolution"):
-            self._guard("topic", incident, lambda: self._channels.set_topic(channel.id, channel_topic(incident)))
+        topic = channel_topic(incident)
+        if message.kind in ("update", "resolution") and escape_text(topic, limit=TOPIC_LIMIT) != channel.topic:
+            self._guard("topic", incident, lambda: self._channels.set_topic(channel.id, topic))
 
     def post_once(self, incident: Incident, message: Message, key: str) -> None:
         """A message only the channel gets (its opening copy of the Initial Notification), once."""
@@ -92,10 +102,7 @@ class ChannelKeeper:
             return incident
         return self._record(incident, _add_invited(invited.joined))
 
-    def upload_graph(self, incident: Incident, png: bytes, alarm: str, at: datetime) -> None:
-        channel = _live(incident)
-        if channel is None:
-            return
+    def upload_graph(self, channel: IncidentChannel, incident: Incident, png: bytes, alarm: str, at: datetime) -> None:
         self._guard("upload", incident, lambda: self._channels.upload_png(
             channel.id, png, f"{incident.id}.png", graph_title(alarm), graph_alt_text(alarm, at)
         ))  # fmt: skip
@@ -127,7 +134,7 @@ def _live(incident: Incident) -> IncidentChannel | None:
     return channel if channel is not None and channel.archived_at is None else None
 
 
-def _set_channel(channel: IncidentChannel) -> Callable[[Incident, datetime], Decision]:
+def set_channel(channel: IncidentChannel) -> Callable[[Incident, datetime], Decision]:
     def change(current: Incident, now: datetime) -> Decision:
         if current.channel is not None:
             return Decision()  # another invocation recorded it first: the same channel (open is idempotent)

@@ -19,7 +19,7 @@ import urllib.request
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from functions.observability import logger
 
@@ -73,13 +73,13 @@ def retry_after_seconds(value: str | None) -> float:
         return 1.0
 
 
-class SlackText(BaseModel):
+class SlackText(BaseModel, defer_build=True):
     """A channel's topic or purpose as Slack returns it."""
 
     value: str = ""
 
 
-class RawConversation(BaseModel):
+class RawConversation(BaseModel, defer_build=True):
     """The fields of Slack's conversation object we read (Slack's names)."""
 
     id: str
@@ -87,11 +87,11 @@ class RawConversation(BaseModel):
     created: int = 0
     creator: str = ""
     is_archived: bool = False
-    topic: SlackText = SlackText()
-    purpose: SlackText = SlackText()
+    topic: SlackText = Field(default_factory=SlackText)
+    purpose: SlackText = Field(default_factory=SlackText)
 
 
-class RawUploadTicket(BaseModel):
+class RawUploadTicket(BaseModel, defer_build=True):
     upload_url: str
     file_id: str
 

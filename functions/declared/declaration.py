@@ -5,8 +5,6 @@ the actions API checks it and hands it to the intake as an `Incident Declared` e
 incident takes the same first response (channel, notification, ladder, status page) as an alarm's.
 """
 
-from __future__ import annotations
-
 import hashlib
 import shlex
 from datetime import datetime
@@ -50,7 +48,7 @@ def resolve_kind(kind: str, runbook: Runbook = RUNBOOK) -> str:
     return name
 
 
-class Declaration(BaseModel):
+class Declaration(BaseModel, defer_build=True):
     """Validated: `kind` is a declarable scenario, `severity` defaults to the scenario's, a title is required."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

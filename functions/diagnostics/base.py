@@ -36,7 +36,7 @@ class Status(str, Enum):  # noqa: UP042 - the shape the incident record stores
     UNKNOWN = "unknown"
 
 
-class Finding(BaseModel):
+class Finding(BaseModel, defer_build=True):
     """One check's verdict: the status, one line a human can act on, and the evidence behind it."""
 
     check: str
@@ -67,7 +67,7 @@ class RecordedChanges:
         return self._read()
 
 
-class CheckContext(BaseModel):
+class CheckContext(BaseModel, defer_build=True):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     incident_id: str
@@ -80,7 +80,7 @@ class CheckContext(BaseModel):
     changes: RecordedChanges = Field(default_factory=RecordedChanges)
 
 
-class Params(BaseModel):
+class Params(BaseModel, defer_build=True):
     """Base of every check's parameters: frozen, unknown keys rejected."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -34,7 +35,12 @@ def ecs_service(ctx: CheckContext, clients: AwsClients, params: Params) -> Findi
     `Task failed ELB health checks`) are usually the shortest path to the cause.
     """
     svc = ctx.service
-    response = clients.ecs.describe_services(cluster=svc.cluster, services=[svc.ecs_service])
+    # The stopped tasks are listed by the service's name, not by anything DescribeServices answers:
+    # both reads at once, so the check is two calls deep, not three.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ecs-stopped") as pool:
+        stopped_tasks = pool.submit(_recent_stopped_tasks, ctx, clients, params)
+        response = clients.ecs.describe_services(cluster=svc.cluster, services=[svc.ecs_service])
+        stopped = stopped_tasks.result()
     if not response.get("services"):
         reasons = ", ".join(f.get("reason", "?") for f in response.get("failures", [])) or "not returned"
         return Finding(
@@ -50,7 +56,6 @@ def ecs_service(ctx: CheckContext, clients: AwsClients, params: Params) -> Findi
     primary = next((d for d in deployments if d.get("status") == "PRIMARY"), deployments[0] if deployments else {})
     rollout = primary.get("rolloutState")
     failed_tasks = sum(d.get("failedTasks", 0) for d in deployments)
-    stopped = _recent_stopped_tasks(ctx, clients, params)
     stop_reasons = dict(Counter(str(t["reason"]) for t in stopped).most_common())
     evidence = {
         "status": service.get("status"),

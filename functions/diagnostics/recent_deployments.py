@@ -45,13 +45,15 @@ def recent_deployments(ctx: CheckContext, clients: AwsClients, params: Params) -
     """
     svc = ctx.service
     cutoff = ctx.now - timedelta(hours=params.window_hours)
-    services = clients.ecs.describe_services(cluster=svc.cluster, services=[svc.ecs_service])["services"]
-    deployments: list[dict[str, Any]] = services[0].get("deployments", []) if services else []
-    current_td = services[0].get("taskDefinition", "") if services else ""
-    family = (current_td.rsplit("/", 1)[-1].rsplit(":", 1)[0]) if current_td else svc.name
-    arns = clients.ecs.list_task_definitions(familyPrefix=family, sort="DESC", maxResults=params.revisions)[
-        "taskDefinitionArns"
-    ]
+    # The task family is the service's name by the runbook's naming: list its revisions while the
+    # service is described, and list again only when the service runs another family.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="revisions") as pool:
+        guessed = pool.submit(_revision_arns, clients, svc.name, params.revisions)
+        services = clients.ecs.describe_services(cluster=svc.cluster, services=[svc.ecs_service])["services"]
+        deployments: list[dict[str, Any]] = services[0].get("deployments", []) if services else []
+        current_td = services[0].get("taskDefinition", "") if services else ""
+        family = (current_td.rsplit("/", 1)[-1].rsplit(":", 1)[0]) if current_td else svc.name
+        arns = guessed.result() if family == svc.name else _revision_arns(clients, family, params.revisions)
     newest_first = sorted(arns, key=lambda arn: int(arn.rsplit(":", 1)[-1]), reverse=True)
     wanted = newest_first[: params.revisions]
     # The revisions are independent reads: fetch them side by side, not one latency after another.
@@ -176,6 +178,13 @@ def _failed(deployment: dict[str, Any]) -> bool:
 def _failing(deployment: dict[str, Any]) -> bool:
     state = deployment["rollout_state"]
     return bool(state == "FAILED" or (state == "IN_PROGRESS" and deployment["failed_tasks"]))
+
+
+def _revision_arns(clients: AwsClients, family: str, revisions: int) -> list[str]:
+    arns: list[str] = clients.ecs.list_task_definitions(familyPrefix=family, sort="DESC", maxResults=revisions)[
+        "taskDefinitionArns"
+    ]
+    return arns
 
 
 def _revision(clients: AwsClients, arn: str) -> dict[str, Any]:

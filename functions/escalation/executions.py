@@ -4,8 +4,6 @@ The state machine only waits and calls the step; what it waits for is computed b
 `functions.escalation.schedule` at every wake-up.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +14,7 @@ from functions.escalation.schedule import asl_timestamp
 from functions.incident import Incident
 
 
-class EscalationInput(BaseModel):
+class EscalationInput(BaseModel, defer_build=True):
     """The execution input: which incident, which generation, when to wake first."""
 
     incident_id: str
@@ -41,7 +39,7 @@ class Escalator:
             return incident
         first = now or incident.updated_at
         payload = EscalationInput(
-            incident_id=incident.id, generation=incident.escalation_generation, next_at=asl_timestamp(first)
+            incident_id=incident.id, generation=incident.escalation_generation, next_at=asl_timestamp(first, now=True)
         )
         name = execution_name(incident)
         try:

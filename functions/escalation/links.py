@@ -6,14 +6,12 @@ enforced where the action is applied: its nonce is written in the same transacti
 the change it makes, so a replayed link changes nothing.
 """
 
-from __future__ import annotations
-
 import base64
 import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -34,7 +32,7 @@ class ActionRefused(Exception):
         self.reason = reason
 
 
-class ActionToken(BaseModel):
+class ActionToken(BaseModel, defer_build=True):
     incident_id: str
     verb: Verb
     level: Level | None = None
@@ -116,6 +114,12 @@ def verify_slack_signature(
 ) -> None:
     """Slack's v0 request signature over `v0:<timestamp>:<body>`; stale timestamps are replays."""
     _verify_signature("v0", "Slack", signing_secret, timestamp, body, signature, now, tolerance_seconds)
+
+
+def verify_slack_request(signing_secret: str, headers: Mapping[str, str], body: str, now: datetime) -> None:
+    """A request from Slack (a button, a slash command): its signature and timestamp headers."""
+    stamp, signature = headers.get("x-slack-request-timestamp", ""), headers.get("x-slack-signature", "")
+    verify_slack_signature(signing_secret, stamp, body, signature, now)
 
 
 # Signed requests from people's tools (`responder declare`, `responder maintenance`, scripts): Slack's

@@ -18,8 +18,6 @@ so a severity change recomputes the remaining schedule cleanly: levels already p
 paged again.
 """
 
-from __future__ import annotations
-
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
@@ -40,7 +38,7 @@ class StepKind(StrEnum):
     MAINTENANCE_END = "maintenance-end"
 
 
-class Step(BaseModel):
+class Step(BaseModel, defer_build=True):
     at: datetime
     kind: StepKind
     level: Level | None = None
@@ -139,9 +137,11 @@ def next_wake(incident: Incident, now: datetime, runbook: Runbook = RUNBOOK) -> 
     return min(upcoming, default=None)
 
 
-def asl_timestamp(moment: datetime) -> str:
-    """Step Functions' Wait accepts `YYYY-MM-DDTHH:MM:SSZ`; round up so we never wake early."""
+def asl_timestamp(moment: datetime, *, now: bool = False) -> str:
+    """Step Functions' Wait accepts `YYYY-MM-DDTHH:MM:SSZ`: a step is rounded up so it never wakes
+    early; `now` (a clock that must run at once) is rounded down, so the Wait does not hold the first
+    page back by up to a second."""
     moment = moment.astimezone(UTC)
     if moment.microsecond:
-        moment = moment.replace(microsecond=0) + timedelta(seconds=1)
+        moment = moment.replace(microsecond=0) + (timedelta() if now else timedelta(seconds=1))
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from functions.roster.source import RosterSource
 
 
-class StepResult(BaseModel):
+class StepResult(BaseModel, defer_build=True):
     done: bool
     next_at: str | None = None
 
@@ -110,18 +110,12 @@ class EscalationRunner:
         if step.kind is StepKind.MAINTENANCE_END:
             return self._end_maintenance(incident)
         if step.kind is StepKind.STABILISED and not self._runbook.severity(incident.severity).human_confirms_resolution:
-            closed = self._closer.resolve(
-                incident.id,
-                by="runbook-responder",
-                channel="stabilisation window",
-                resolution=phrase("resolution_stabilised"),
-            )
-            return closed or self._reload(incident)
+            return self._resolve_itself(incident, "stabilisation window", "resolution_stabilised")
         holder = self._roster.holder(_addressee(step), now) if self._roster else Holder(missing="not configured")
-        if step.kind is StepKind.PAGE:
-            incident = self._bring_into_channel(incident, holder)
         for message, key in self._messages(incident, step, now, holder):
             self._messenger.send_message(incident, message, key)
+        if step.kind is StepKind.PAGE:  # after the page: Slack never holds it back
+            incident = self._bring_into_channel(incident, holder)
         if step.kind is StepKind.PAGE and incident.service in self._synthetic:
             # the daily synthetic test reached a page: its absence for a day is alarmed (infra)
             metrics.add_metric(name=SYNTHETIC_PAGED_METRIC, unit=MetricUnit.Count, value=1)
@@ -132,13 +126,7 @@ class EscalationRunner:
         """Re-evaluate at the window's end (D14): recovered → resolved quietly; else a normal incident."""
         states = self._alarm_states(list(incident.alarms))
         if recovered(incident, states):
-            closed = self._closer.resolve(
-                incident.id,
-                by="runbook-responder",
-                channel="maintenance window end",
-                resolution=phrase("resolution_maintenance"),
-            )
-            return closed or self._reload(incident)
+            return self._resolve_itself(incident, "maintenance window end", "resolution_maintenance")
         service = self._service(incident.service)
 
         def change(current: Incident, now: datetime) -> Decision:
@@ -151,12 +139,19 @@ class EscalationRunner:
             self._messenger.send(stored, Notify.UPDATE)
         return stored
 
+    def _resolve_itself(self, incident: Incident, why: str, resolution: str) -> Incident:
+        closed = self._closer.resolve(incident.id, by="runbook-responder", channel=why, resolution=phrase(resolution))
+        return closed or self._reload(incident)
+
     def _bring_into_channel(self, incident: Incident, holder: Holder) -> Incident:
-        """The paged person joins the incident's channel (opened now if a change made it wanted)."""
+        """The paged person joins the incident's channel (opened now if a later change made it wanted;
+        during the first response the intake opens it, with L1 in it)."""
         if self._channels is None:
             return incident
         people = [holder.slack] if holder.slack else []
         if incident.channel is None:
+            if not incident.first_response_done:
+                return incident
             return self._channels.open(incident, people, initial_message(incident))
         return self._channels.invite(incident, people)
 

@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from functions import clock, container
-from functions.escalation.links import ActionRefused, verify_slack_signature
+from functions.escalation.links import ActionRefused, verify_slack_request
 from functions.handlers.declarations import router as declarations
 from functions.lifecycle import StatusUpdate
 from functions.notifications.render import template
@@ -104,9 +104,7 @@ def slack_interaction() -> Response[str]:
     secret = container.slack_signing_secret()
     if not secret:
         return _text(503, "Slack interactivity is not configured")
-    verify_slack_signature(
-        secret, headers.get("x-slack-request-timestamp", ""), raw, headers.get("x-slack-signature", ""), clock.now()
-    )
+    verify_slack_request(secret, headers, raw, clock.now())
     payload = json.loads(parse_qs(raw).get("payload", ["{}"])[0])
     action = (payload.get("actions") or [{}])[0]
     verb = str(action.get("action_id", ""))

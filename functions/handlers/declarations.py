@@ -25,7 +25,7 @@ from functions.escalation.links import (
     REQUEST_TIMESTAMP_HEADER,
     ActionRefused,
     verify_request_signature,
-    verify_slack_signature,
+    verify_slack_request,
 )
 from functions.incident import incident_channel_name, incident_id
 from functions.maintenance.window import WindowEnd, WindowError, window
@@ -91,9 +91,7 @@ def slack_command() -> Response[str]:
     secret = container.slack_signing_secret()
     if not secret:
         raise ActionRefused(503, "Slack commands are not configured")
-    verify_slack_signature(
-        secret, headers.get("x-slack-request-timestamp", ""), raw, headers.get("x-slack-signature", ""), clock.now()
-    )
+    verify_slack_request(secret, headers, raw, clock.now())
     form = {key: values[0] for key, values in parse_qs(raw).items()}
     who = f"{form.get('user_name') or 'slack user'} (Slack {form.get('user_id', '?')})"
     try:

@@ -15,7 +15,7 @@ from functions import container
 from functions.observability import logger, metrics
 
 
-class StepRequest(BaseModel):
+class StepRequest(BaseModel, defer_build=True):
     incident_id: str
     generation: int
 

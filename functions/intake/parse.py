@@ -5,8 +5,6 @@ a command people gave through the actions API (a declaration, a maintenance wind
 `Rejected` with a one-line reason: bad input never raises past this module.
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Callable
 from typing import Any
@@ -21,7 +19,7 @@ from functions.intake.signal import Signal
 from functions.maintenance.window import WINDOW_DECLARED, WINDOW_ENDED, MaintenanceWindow, WindowEnd
 
 
-class Rejected(BaseModel):
+class Rejected(BaseModel, defer_build=True):
     """A record that is not an event we can read; `reason` is one line naming the problem."""
 
     reason: str

@@ -5,8 +5,6 @@ fields, both `name`/`Name` dimension spellings); strict where a wrong type means
 payload is not what it claims to be. Mapping to the domain lives in `signal.py`.
 """
 
-from __future__ import annotations
-
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -50,7 +48,7 @@ class SnsMetric(Raw):
 
 
 class SnsMetricStat(Raw):
-    Metric: SnsMetric = SnsMetric()
+    Metric: SnsMetric = Field(default_factory=SnsMetric)  # a default instance would build it at import
     Period: int | None = None
     Stat: str | None = None
 
@@ -127,7 +125,7 @@ class DetailMetric(Raw):
 
 
 class DetailMetricStat(Raw):
-    metric: DetailMetric = DetailMetric()
+    metric: DetailMetric = Field(default_factory=DetailMetric)
     period: int | None = None
     stat: str | None = None
 
@@ -150,7 +148,7 @@ class AlarmDetail(Raw):
     alarmName: str = Field(min_length=1, max_length=255)
     state: AlarmState
     previousState: AlarmState | None = None
-    configuration: AlarmConfiguration = AlarmConfiguration()
+    configuration: AlarmConfiguration = Field(default_factory=AlarmConfiguration)
 
 
 class EventBridgeEnvelope(Raw):

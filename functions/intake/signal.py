@@ -1,7 +1,5 @@
 """The domain model every input shape maps to, and the explicit raw → domain mappings."""
 
-from __future__ import annotations
-
 import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -34,7 +32,7 @@ class AlarmKind(StrEnum):
     COMPOSITE = "composite"
 
 
-class MetricRef(BaseModel):
+class MetricRef(BaseModel, defer_build=True):
     model_config = ConfigDict(frozen=True)
 
     namespace: str | None = None
@@ -48,7 +46,7 @@ BAND_COMPARISONS = frozenset(
 )
 
 
-class MetricQuery(BaseModel):
+class MetricQuery(BaseModel, defer_build=True):
     """One query of a metric-math or anomaly alarm: a metric with its statistic, or an expression over others."""
 
     model_config = ConfigDict(frozen=True)
@@ -62,7 +60,7 @@ class MetricQuery(BaseModel):
     return_data: bool = True
 
 
-class AlarmMetric(BaseModel):
+class AlarmMetric(BaseModel, defer_build=True):
     """What a graph of the alarm needs: what it measures, how it aggregates, and the line it crossed."""
 
     model_config = ConfigDict(frozen=True)
@@ -83,7 +81,7 @@ class AlarmMetric(BaseModel):
         return self.band_id is not None or self.comparison in BAND_COMPARISONS
 
 
-class Marker(BaseModel):
+class Marker(BaseModel, defer_build=True):
     """The `[runbook-responder rule=... service=...]` line our stack writes into alarm descriptions."""
 
     model_config = ConfigDict(frozen=True)
@@ -95,7 +93,7 @@ class Marker(BaseModel):
 TEXT_LIMIT = 2048  # CloudWatch caps reasons at 1023 and descriptions at 1024 characters
 
 
-class Signal(BaseModel):
+class Signal(BaseModel, defer_build=True):
     """One alarm transition or info event, whatever shape it arrived in."""
 
     model_config = ConfigDict(frozen=True)

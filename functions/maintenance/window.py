@@ -5,15 +5,14 @@ Health scheduled change; either way they reach the intake as an event and are ke
 service, so every alarm's first read already knows whether it fired inside a window.
 """
 
-from __future__ import annotations
-
 import hashlib
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from functions.declared.declaration import RESPONDER_SOURCE
+from functions.intake.signal import Signal, SignalSource
 from functions.services import SERVICE_NAME_PATTERN
 
 WINDOW_DECLARED = "Maintenance Window Declared"
@@ -26,7 +25,7 @@ class WindowError(ValueError):
     """One line naming the field and the problem; no window was stored."""
 
 
-class MaintenanceWindow(BaseModel):
+class MaintenanceWindow(BaseModel, defer_build=True):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
@@ -44,7 +43,7 @@ class MaintenanceWindow(BaseModel):
         return " ".join(value.split()) if isinstance(value, str) else value
 
     @model_validator(mode="after")
-    def _ordered(self) -> MaintenanceWindow:
+    def _ordered(self) -> Self:
         if self.ends_at <= self.starts_at:
             raise ValueError(f"ends at {self.ends_at:%Y-%m-%d %H:%M} UTC, before it starts")
         if self.ends_at - self.starts_at > MAX_WINDOW:
@@ -58,7 +57,7 @@ class MaintenanceWindow(BaseModel):
         return _event(WINDOW_DECLARED, self.model_dump(mode="json"), self.declared_at)
 
 
-class WindowEnd(BaseModel):
+class WindowEnd(BaseModel, defer_build=True):
     """A person ends a window early; what is still in ALARM is re-evaluated now."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -127,3 +126,29 @@ def ended(windows: list[MaintenanceWindow], end: WindowEnd) -> list[MaintenanceW
         elif w.starts_at < end.ended_at:
             result.append(w.model_copy(update={"ends_at": min(w.ends_at, end.ended_at)}))
     return result
+
+
+def from_health(signal: Signal, service: str, now: datetime) -> MaintenanceWindow | None:
+    """An AWS Health scheduled change on a service's resource is a window of that service (D14).
+
+    None when it is not one, or not one we can keep (no times, over, longer than a window may be:
+    it stays a timeline entry then, as every Health event does).
+    """
+    if signal.source is not SignalSource.HEALTH or "scheduledChange" not in signal.categories:
+        return None
+    if signal.starts_at is None or signal.ends_at is None or signal.ends_at <= now:
+        return None
+    seed = signal.event_id or f"{signal.name}|{signal.starts_at.isoformat()}"
+    try:
+        return MaintenanceWindow(
+            id="health-" + hashlib.sha256(seed.encode()).hexdigest()[:12],
+            service=service,
+            starts_at=signal.starts_at,
+            ends_at=signal.ends_at,
+            reason=f"AWS Health {signal.name}",
+            source="aws-health",
+            by="AWS Health",
+            declared_at=signal.occurred_at,
+        )
+    except ValidationError:
+        return None

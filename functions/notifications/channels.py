@@ -7,6 +7,7 @@ The Slack incoming-webhook URL is a secret: read at run time from Secrets Manage
 from __future__ import annotations
 
 import json
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -96,6 +97,20 @@ def _http_post(url: str, body: bytes, timeout: float) -> int:
         return error.code
 
 
+def _in_background(call: Callable[[], bool]) -> Callable[[], bool]:
+    """Start `call` in a thread; the returned function waits for it and gives its result."""
+    result: list[bool] = []
+    parent = threading.current_thread().name  # a trace reads whose delivery this was
+    thread = threading.Thread(target=lambda: result.append(call()), name=f"{parent}:slack", daemon=True)
+    thread.start()
+
+    def wait() -> bool:
+        thread.join()
+        return bool(result and result[0])
+
+    return wait
+
+
 class SecretReader:
     """Reads one secret value from Secrets Manager or SSM once, on first use.
 
@@ -159,10 +174,13 @@ class Notifier:
         delivered: list[str] = []
         synthetic = self._settings.service(service).synthetic
         topic = self._settings.OPS_TOPIC_ARN if synthetic else self._topic_for(message, severity)
+        slack = None
+        if not synthetic and severity in self._settings.SLACK_SEVERITIES:
+            slack = _in_background(lambda: self._slack.send(message, attributes))  # beside SNS, not after it
         if topic:
             self._sns.send(topic, message, attributes)
             delivered.append("sns")
-        if not synthetic and severity in self._settings.SLACK_SEVERITIES and self._slack.send(message, attributes):
+        if slack is not None and slack():
             delivered.append("slack")
         if not delivered:
             raise DeliveryFailed(f"no channel delivered {message.kind} for {incident_id}")

@@ -121,25 +121,35 @@ class GraphMaker:
         return url
 
     def render(self, incident: Incident) -> Graph | None:
+        """Draw and store the graph; None (logged) when there is nothing to draw or it failed."""
+        drawn = self.draw(incident)
+        if drawn is None or not self.store(incident, drawn):
+            return None
+        return drawn
+
+    def draw(self, incident: Incident) -> Graph | None:
+        """GetMetricWidgetImage only: the PNG and the key it will be stored under (the first response
+        sends the link while `store` runs; the object exists within one more call)."""
         alarm = graphed_alarm(incident)
         reason = _no_graph_reason(alarm, self._bucket)
         if alarm is None or reason:
             logger.info("no metric graph", extra={"incident_id": incident.id, "reason": reason})
             return None
         key = self.key_for(incident)
-        widget = metric_widget(alarm, alarm.since, self._runbook)
         try:
-            image = self._image(widget)
-            self._s3.put_object(Bucket=self._bucket, Key=key, Body=image, ContentType="image/png")
-            url = self.url_for(key)
+            image = self._image(metric_widget(alarm, alarm.since, self._runbook))
         except Exception as error:  # a graph never blocks a page: any failure means no graph
-            logger.warning(
-                "metric graph failed; the message goes without it",
-                extra={"incident_id": incident.id, "reason": f"{type(error).__name__}: {error}"[:300]},
-                exc_info=not isinstance(error, ClientError | BotoCoreError),
-            )
+            _log_failure(incident, error)
             return None
-        return Graph(key=key, url=url, alarm=alarm.name, at=alarm.since, png=image)
+        return Graph(key=key, url=self.url_for(key), alarm=alarm.name, at=alarm.since, png=image)
+
+    def store(self, incident: Incident, graph: Graph) -> bool:
+        try:
+            self._s3.put_object(Bucket=self._bucket, Key=graph.key, Body=graph.png, ContentType="image/png")
+        except Exception as error:
+            _log_failure(incident, error)
+            return False
+        return True
 
     def _image(self, widget: dict[str, Any]) -> bytes:
         response = self._cloudwatch.get_metric_widget_image(
@@ -147,6 +157,14 @@ class GraphMaker:
         )
         image: bytes = response["MetricWidgetImage"]
         return image
+
+
+def _log_failure(incident: Incident, error: Exception) -> None:
+    logger.warning(
+        "metric graph failed; the message goes without it",
+        extra={"incident_id": incident.id, "reason": f"{type(error).__name__}: {error}"[:300]},
+        exc_info=not isinstance(error, ClientError | BotoCoreError),
+    )
 
 
 def _no_graph_reason(alarm: MemberAlarm | None, bucket: str) -> str | None:

@@ -1,7 +1,5 @@
 """Render the runbook's templates. All wording lives in `templates/`; this module only fills fields."""
 
-from __future__ import annotations
-
 import json
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -22,7 +20,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 VERDICT_ICONS = {"ok": "✅", "warning": "⚠️", "critical": "❌", "unknown": "❔"}
 
 
-class Message(BaseModel):
+class Message(BaseModel, defer_build=True):
     kind: str
     subject: str
     text: str
@@ -120,8 +118,13 @@ def _graph(url: str | None) -> str:
 
 
 def initial_message(
-    incident: Incident, links: Mapping[str, str] | None = None, graph_url: str | None = None
+    incident: Incident,
+    links: Mapping[str, str] | None = None,
+    graph_url: str | None = None,
+    early: bool = False,
+    budget_seconds: float = 10,
 ) -> Message:
+    """`early`: sent before the checks ran (D19); it says their verdicts follow."""
     fields = _common(incident) | {
         "start_time": when(incident.opened_at),
         "affected_systems": ", ".join(escape_text(s) for s in incident.affected_systems),
@@ -129,7 +132,9 @@ def initial_message(
         "maintenance": _maintenance(incident),
         "graph": _graph(graph_url),
         "channel": incident.channel_name,
-        "diagnosis": diagnosis(incident.findings, incident.opened_at),
+        "diagnosis": phrase("diagnosis_follows", budget=f"{budget_seconds:g}")
+        if early
+        else diagnosis(incident.findings, incident.opened_at),
         "links": _links(links),
     }
     subject = phrase(
@@ -152,13 +157,29 @@ def eta(incident: Incident, runbook: Runbook = RUNBOOK) -> str:
     return phrase("eta_auto_resolve", at=when(settle))
 
 
-def update_message(incident: Incident, links: Mapping[str, str] | None = None) -> Message:
+def update_message(incident: Incident, links: Mapping[str, str] | None = None, with_diagnosis: bool = False) -> Message:
     actions = "\n".join(f"- {escape_text(action)}" for action in incident.actions_taken) or phrase("no_actions")
-    fields = _common(incident) | {"eta": eta(incident), "actions_taken": actions, "links": _links(links)}
+    fields = _common(incident) | {
+        "eta": eta(incident),
+        "actions_taken": actions,
+        "links": _links(links),
+        "diagnosis": diagnosis(incident.findings, incident.updated_at) if with_diagnosis else "",
+    }
     subject = phrase(
         "subject_update", severity=incident.severity.value, service=incident.service, status=incident.status.value
     )
     return Message(kind="update", subject=subject, text=render("update", fields))
+
+
+def diagnosis_update_message(incident: Incident, links: Mapping[str, str] | None = None) -> Message:
+    """The Status Update that follows a P0's early Initial Notification with the checks' verdicts (D19)."""
+    message = update_message(incident, links, with_diagnosis=True)
+    worst = next((f for f in incident.findings if f.get("status") == "critical"), None) or next(
+        iter(incident.findings), None
+    )
+    verdict = escape_text(str(worst.get("summary")), limit=60) if worst else incident.status.value
+    subject = phrase("subject_diagnosis", severity=incident.severity.value, service=incident.service, verdict=verdict)
+    return message.model_copy(update={"subject": subject})
 
 
 def resolution_message(incident: Incident, postmortem_link: str | None = None) -> Message:

@@ -54,6 +54,9 @@ class IncidentMessenger:
     def prepare(self) -> None:
         self._notifier.prepare()
 
+    def links(self, incident: Incident) -> Mapping[str, str] | None:
+        return self._links(incident)
+
     def render(self, incident: Incident, kind: Notify) -> Message:
         if kind is Notify.INITIAL:
             return initial_message(incident, self._links(incident), self.graph_link(incident))
@@ -63,6 +66,10 @@ class IncidentMessenger:
 
     def send(self, incident: Incident, kind: Notify) -> bool:
         return self.send_message(incident, self.render(incident, kind), ledger_key(incident, kind))
+
+    def deliver(self, incident: Incident, message: Message) -> None:
+        """A message whose ledger entry the caller claimed in its own write (and marks sent in the next)."""
+        self._notifier.send(message, incident.severity, incident.id, clock.now(), incident.service)
 
     def send_message(self, incident: Incident, message: Message, key: str) -> bool:
         """False when this message was already sent (or is being sent) for the incident."""

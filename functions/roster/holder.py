@@ -3,12 +3,10 @@
 Kept apart from the roster's models so rendering a message never loads them.
 """
 
-from __future__ import annotations
-
 from pydantic import BaseModel
 
 
-class Holder(BaseModel):
+class Holder(BaseModel, defer_build=True):
     """Who a page is for: the roster's person at that level now, or why nobody can be named."""
 
     name: str | None = None

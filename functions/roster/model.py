@@ -161,7 +161,7 @@ def _known_level(value: Any) -> Any:
 LevelField = Annotated[Level, BeforeValidator(_known_level)]
 
 
-class Person(BaseModel):
+class Person(BaseModel, defer_build=True):
     """Someone who can be on call: what a page names and how to reach them."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -200,7 +200,7 @@ class Person(BaseModel):
         return email
 
 
-class LevelRotation(BaseModel):
+class LevelRotation(BaseModel, defer_build=True):
     """Who holds one ladder level, week by week: `rotation[0]` from the anchor's hand-over."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -216,7 +216,7 @@ class LevelRotation(BaseModel):
         return rotation
 
 
-class Override(BaseModel):
+class Override(BaseModel, defer_build=True):
     """`person` holds `level` over `[start, end)`, whatever the rotation says."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -234,7 +234,7 @@ class Override(BaseModel):
         return self
 
 
-class Roster(BaseModel):
+class Roster(BaseModel, defer_build=True):
     """The whole on-call roster; every level L1..L4 has someone at every moment."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

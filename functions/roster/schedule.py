@@ -16,7 +16,7 @@ from functions.policy import RUNBOOK, Level
 from functions.roster.model import WEEK, Person, Roster
 
 
-class OnCall(BaseModel):
+class OnCall(BaseModel, defer_build=True):
     """One level's holder at a moment, how they came to hold it, and for how long (UTC)."""
 
     model_config = ConfigDict(frozen=True)

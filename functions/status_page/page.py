@@ -24,14 +24,14 @@ class ServiceState(StrEnum):
         return list(ServiceState).index(self)
 
 
-class ServiceStatus(BaseModel):
+class ServiceStatus(BaseModel, defer_build=True):
     model_config = ConfigDict(frozen=True)
 
     name: str
     state: ServiceState
 
 
-class StatusPage(BaseModel):
+class StatusPage(BaseModel, defer_build=True):
     model_config = ConfigDict(frozen=True)
 
     generated_at: datetime

@@ -5,8 +5,6 @@ scenario's public title and impact, the status, start/resolve times and the publ
 Never the alarm names or reasons, resource names, diagnostics, timeline, people or internal id.
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
 from collections.abc import Collection
@@ -27,7 +25,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 PublicImpact = Literal["outage", "degraded"]
 
 
-class PublicIncident(BaseModel):
+class PublicIncident(BaseModel, defer_build=True):
     """One incident as the status page stores and shows it. Deterministic: the same incident
     state always gives the same document, so an unchanged write is a no-op for the stream."""
 

@@ -22,7 +22,7 @@ CACHE_CONTROL = "public, max-age=60"
 History = Callable[[datetime], list[PublicIncident]]  # the store's public history since a moment
 
 
-class Published(BaseModel):
+class Published(BaseModel, defer_build=True):
     generated_at: datetime
     state: ServiceState
     services: dict[str, ServiceState]

@@ -27,7 +27,7 @@ HTML_CONTENT_TYPE = "text/html; charset=utf-8"
 JSON_CONTENT_TYPE = "application/json"
 
 
-class StatusDocument(BaseModel):
+class StatusDocument(BaseModel, defer_build=True):
     """status.json: the same facts as the page, for machines."""
 
     model_config = ConfigDict(frozen=True)

@@ -9,19 +9,19 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from functions.incident_store import PARTITION_KEY, STATUS_PAGE_PK
 
 
-class _AttributeValue(BaseModel):
+class _AttributeValue(BaseModel, defer_build=True):
     model_config = ConfigDict(extra="ignore")
 
     S: str | None = None
 
 
-class _StreamData(BaseModel):
+class _StreamData(BaseModel, defer_build=True):
     model_config = ConfigDict(extra="ignore")
 
     Keys: dict[str, _AttributeValue] = {}
 
 
-class _StreamRecord(BaseModel):
+class _StreamRecord(BaseModel, defer_build=True):
     """Lambda's DynamoDB stream record, AWS field names; only what the page needs."""
 
     model_config = ConfigDict(extra="ignore")
@@ -30,7 +30,7 @@ class _StreamRecord(BaseModel):
     dynamodb: _StreamData = _StreamData()
 
 
-class _StreamBatch(BaseModel):
+class _StreamBatch(BaseModel, defer_build=True):
     model_config = ConfigDict(extra="ignore")
 
     Records: list[_StreamRecord]

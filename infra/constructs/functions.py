@@ -22,7 +22,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra import names
-from infra.bundling import function_code
+from infra.bundling import RUNTIME, function_code
 from infra.config import LOG_RETENTION, ResponderConfig
 from infra.dependencies import drop_dependency_enforced_by_reference
 
@@ -210,7 +210,7 @@ class ResponderFunctions(Construct):
             description=spec.description,
             code=self._code,
             handler=spec.handler,
-            runtime=lambda_.Runtime.PYTHON_3_13,
+            runtime=RUNTIME,
             architecture=self.architecture,
             memory_size=spec.memory_mb,
             timeout=spec.timeout,

@@ -34,6 +34,7 @@ def test_cdk_deploy_to_moto() -> None:
         "functions.handlers.actions.handler",
         "functions.handlers.alarm_intake.handler",
         "functions.handlers.escalation_step.handler",
+        "functions.handlers.status_page.handler",
     ]
     assert len(resources["queues"]) == 2
     # And the sample alarm reached a subscriber of the intake topic intact

@@ -13,6 +13,7 @@ from functions.policy import Level, Severity
 from functions.scenarios import Action, classify
 from functions.settings import load_settings
 from infra.asl import fake_resolver
+from infra.wheelhouse import PYTHON_VERSION
 
 from .conftest import logical_id, of_type
 
@@ -90,7 +91,7 @@ def test_functions_share_one_factory(resources) -> None:
         "functions.handlers.actions.handler",
     }
     for function in functions.values():
-        assert function["Runtime"] == "python3.13"
+        assert function["Runtime"] == f"python{PYTHON_VERSION}"  # what the asset's byte-code is written for
         assert function["Architectures"] == ["arm64"]
         assert function["TracingConfig"] == {"Mode": "Active"}
         assert function["LoggingConfig"]["LogGroup"]

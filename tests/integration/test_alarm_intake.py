@@ -64,7 +64,8 @@ def test_alarm_then_ok_moves_the_incident_to_monitoring_with_a_status_update(wor
     incident = container.responder().store.get(opened["incident_id"])
     assert incident is not None and incident.status is IncidentStatus.MONITORING
     updates = [m for m in world.delivered() if m.kind == "update" and m.channel.startswith("sns")]
-    assert updates and "**Status**: Monitoring" in updates[0].text
+    # the P0's diagnosis update (D19), then the Monitoring one
+    assert len(updates) == 2 and "**Status**: Monitoring" in updates[-1].text
 
 
 def test_p0_alarm_joining_a_p1_incident_upgrades_it(world, frozen_clock):

@@ -132,3 +132,24 @@ def test_ending_a_window_early_shortens_it(api):
     assert response["statusCode"] == 202
     [kept] = container.store().service_state(SERVICE).windows
     assert kept.ends_at == clock.now()
+
+
+def test_an_aws_health_scheduled_change_becomes_a_window_that_holds_an_alarm_inside_it(world, frozen_clock):
+    from datetime import UTC, datetime
+
+    from functions.handlers.alarm_intake import handler
+    from local.lambda_context import FakeLambdaContext
+    from tests.conftest import event_at, load_event
+
+    # Given AWS Health announcing an RDS update on 3 December, 06:00-06:30 UTC
+    handler(load_event("maintenance.health.scheduled.json"), FakeLambdaContext())
+    [kept] = container.store().service_state(SERVICE).windows
+    assert (kept.source, kept.starts_at.hour, kept.ends_at.minute) == ("aws-health", 6, 30)
+    # When a P1 latency alarm fires inside it
+    during = datetime(2026, 12, 3, 6, 10, tzinfo=UTC)
+    frozen_clock.advance_to(during)
+    result = handler(event_at("performance-degradation.sns.alarm.json", during), FakeLambdaContext())
+    # Then its incident is held by that window: announced, nobody paged before 06:30
+    incident = container.store().get(result["results"][0]["incident_id"])
+    assert incident is not None and incident.maintenance is not None
+    assert incident.maintenance.window_id == kept.id and incident.maintenance.until == kept.ends_at

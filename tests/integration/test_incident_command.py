@@ -95,10 +95,10 @@ def test_slack_refusing_the_channel_never_stops_the_notification(world, frozen_c
     world.slack_api.rate_limit("conversations.create", retry_after=60, times=5)
     # When an alarm opens a P0
     result = intake(load_event(ALARM), FakeLambdaContext())
-    # Then the incident and its Initial Notification went out, only the channel is missing
+    # Then the incident, its Initial Notification and its diagnosis (D19) went out, only the channel is missing
     incident = container.store().get(result["results"][0]["incident_id"])
     assert incident is not None and incident.first_response_done and incident.channel is None
-    assert [m.kind for m in world.delivered() if m.channel.startswith("sns")] == ["initial"]
+    assert [m.kind for m in world.delivered() if m.channel.startswith("sns")] == ["initial", "update"]
     assert world.slack_api.channels == {}
 
 

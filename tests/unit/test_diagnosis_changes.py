@@ -32,3 +32,18 @@ def test_an_unreadable_store_gives_no_changes():
         raise RuntimeError("throttled")
 
     assert Diagnoser(clients=None, budget_seconds=1, changes=broken)._recent_changes("svc", OPENED) == []  # type: ignore[arg-type]
+
+
+def test_the_opening_events_own_change_counts_even_before_its_write_is_read_back():
+    # Given a store that does not have the opening event yet (the checks start beside its write)
+    opening = change(0, "SERVICE_DEPLOYMENT_FAILED")
+
+    def recorded(service: str, since: datetime) -> list[Change]:
+        return [change(-7)]
+
+    # When the changes are read with the opening event's own record
+    changes = Diagnoser(clients=None, budget_seconds=1, changes=recorded)._recent_changes(  # type: ignore[arg-type]
+        "svc", OPENED, [opening]
+    )
+    # Then it is there, once, oldest first
+    assert [c.name for c in changes] == [change(-7).name, "SERVICE_DEPLOYMENT_FAILED"]
