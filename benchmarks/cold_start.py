@@ -22,9 +22,10 @@ cache and CPU frequency affect both alike; wall time with `time.perf_counter` ar
     first    the same, then the pipeline's modules (functions.triage) and the first alarm
              (events/service-down.sns.alarm.json) parsed and classified: what an import or a
              validator deferred to first use costs the first event, before its first AWS call
-    floor    `import boto3`, the powertools Logger and Metrics modules, pydantic and one model
-             built: what any intake that logs with powertools and validates its settings with
-             pydantic at init must import, whatever the rest of it does
+    floor    botocore's session and config (what the functions build clients from; boto3 only
+             wraps them), the powertools Logger and Metrics modules, pydantic and one model built:
+             what any intake that logs with powertools and validates its settings with pydantic at
+             init must import, whatever the rest of it does
 
 CPU time (`time.process_time`) is reported beside wall time: on a shared machine it moves less.
 It also reports which heavy modules the intake's init pulled in (moto, the X-Ray SDK, the Slack
@@ -158,7 +159,7 @@ classify(parse_event(json.loads(sys.argv[4]))[0], functions.settings.settings().
 _FLOOR = (
     _PRELUDE
     + """
-import boto3
+import botocore.session, botocore.config
 import aws_lambda_powertools.logging, aws_lambda_powertools.metrics
 import pydantic
 class Probe(pydantic.BaseModel):
@@ -440,7 +441,7 @@ def _print(figures: dict[str, Any]) -> None:
         f"({figures['first_event_ratio']:.2f}x boto3: validators deferred to first use land here)"
     )
     print(
-        f"  floor: boto3 + powertools + pydantic + 1 model {figures['floor_ms']:.1f} ms   "
+        f"  floor: botocore + powertools + pydantic + 1 model {figures['floor_ms']:.1f} ms   "
         f"({figures['floor_ratio']:.2f}x; CPU {figures['cpu_floor_ratio']:.2f}x): no intake init is below this"
     )
     print(

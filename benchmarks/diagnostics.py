@@ -11,7 +11,7 @@ call (a botocore `before-send` handler that sleeps, so retries pay it too), coun
 
     .venv/bin/python -m benchmarks.diagnostics [--latency-ms 100] [--budget 10] [--json]
 
-`CallMeter` and `measure` are reusable: install a meter on the boto3 Session the code under test
+`CallMeter` and `measure` are reusable: install a meter on the botocore Session the code under test
 builds its clients from, then `measure(lambda: ..., meter)` any action (e.g. event → notification).
 """
 
@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
+from botocore.session import Session
 from moto import mock_aws
 
-from functions.aws import AwsClients
+from functions.aws import AwsClients, new_session
 from functions.diagnostics import CHECKS, CheckContext, Finding, run_checks
 from functions.policy import RUNBOOK, Severity
 from functions.services import ServiceConfig
@@ -40,17 +40,17 @@ from local.seed_health import stop_health_servers
 
 @dataclass
 class CallMeter:
-    """Counts API calls and makes each HTTP attempt take `latency_s` longer, on one boto3 Session."""
+    """Counts API calls and makes each HTTP attempt take `latency_s` longer, on one botocore Session."""
 
     latency_s: float
     calls: int = 0
     operations: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def install(self, session: boto3.Session) -> None:
+    def install(self, session: Session) -> None:
         """Register on the session: clients created from it afterwards carry the hooks."""
-        session.events.register("before-call", self._count)
-        session.events.register("before-send", self._delay)
+        session.register("before-call", self._count)
+        session.register("before-send", self._delay)
 
     def reset(self) -> None:
         with self._lock:
@@ -110,15 +110,15 @@ def diagnostics_benchmark(
 ) -> Measurement:
     """Seed `scenario`'s world, then measure its checks under the injected latency.
 
-    Cold (the default) counts the boto3 client creation a cold-started Lambda pays inside the
+    Cold (the default) counts the client creation a cold-started Lambda pays inside the
     first response; `warm` creates the clients first, as a warm container has them.
     """
     now = datetime.now(UTC)
     with mock_aws():
         try:
-            seeding = AwsClients(boto3.Session(region_name=region))
+            seeding = AwsClients(new_session(region))
             service = with_overrides(ServiceConfig(), seed_world(seeding, ServiceConfig(), scenario, now))
-            session = boto3.Session(region_name=region)
+            session = new_session(region)
             meter = CallMeter(latency_ms / 1000)
             meter.install(session)
             clients = AwsClients(session)

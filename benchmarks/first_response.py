@@ -5,9 +5,9 @@ Seeds the service-down world in the embedded AWS (`local.seed.seed_world` inside
 does), installs the escalation state machine CDK synthesizes (its step Lambda runs through the
 local bridge, its waits in real time), and adds a fixed latency to EVERY call the first response
 makes: the AWS calls (`benchmarks/diagnostics.py`'s `CallMeter`, a botocore `before-send` hook on
-the boto3 Session the handlers' clients are built from) and the HTTP ones (Slack's Web API and
+the botocore Session the handlers' clients are built from) and the HTTP ones (Slack's Web API and
 webhook, the health endpoint: `urllib.request.urlopen`). Then times ONE delivery of
-`events/service-down.sns.alarm.json` through the real intake handler, cold: the container's boto3
+`events/service-down.sns.alarm.json` through the real intake handler, cold: the container's
 clients are created inside the timing, as after a cold start.
 
     aws_calls             AWS API calls the delivery made (by service.operation below)
@@ -50,6 +50,8 @@ from diagnostics import CallMeter, Measurement, measure
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENT = ROOT / "events" / "service-down.sns.alarm.json"
+
+
 @dataclass
 class Call:
     operation: str
@@ -71,8 +73,8 @@ class CallLog:
     recording: bool = False
 
     def install(self, session: Any) -> None:
-        session.events.register("before-call", self._before)
-        session.events.register("after-call", self._after)
+        session.register("before-call", self._before)
+        session.register("after-call", self._after)
 
     def begin(self, operation: str) -> Call | None:
         """A call that does not go through botocore (HTTP): logged by its wrapper."""
@@ -206,7 +208,7 @@ class Hang:
 
     def install(self, session: Any) -> None:
         if self.operation:  # botocore names the event before-send.<service>.<Operation>
-            session.events.register(f"before-send.{self.operation}", self._hang)
+            session.register(f"before-send.{self.operation}", self._hang)
 
     def _hang(self, **_: Any) -> None:
         time.sleep(self.seconds)
@@ -215,10 +217,8 @@ class Hang:
 def first_response_benchmark(
     latency_ms: float = 100.0, event_path: Path = EVENT, warm: bool = False, hang: str | None = None
 ) -> tuple[Measurement, CallLog, dict[str, Any]]:
-    import boto3
-
     from functions import container
-    from functions.aws import AwsClients
+    from functions.aws import AwsClients, new_session
     from functions.handlers.alarm_intake import handler
     from functions.intake.parse import parse_event
     from functions.intake.signal import Signal
@@ -252,7 +252,7 @@ def first_response_benchmark(
                 "DIAGNOSTICS_BUDGET_SECONDS": str(budget),
             }
             event = _now(event)  # the alarm fired a second ago: its page is due at once
-            session = boto3.Session(region_name=REGION)
+            session = new_session(REGION)
             meter = CallMeter(latency_ms / 1000)
             meter.install(session)
             log = CallLog()

@@ -37,6 +37,7 @@ print(json.dumps({"modules": sorted(sys.modules), "built": sorted(built),
 # Only the other functions, or an event the intake rarely sees, need these.
 NOT_AT_INIT = (
     "moto",
+    "boto3",  # the clients are botocore's: boto3's resources and s3transfer cost ~12 ms of every cold start
     "aws_xray_sdk",  # the powertools Tracer's SDK (~0.5 s); the functions trace with Lambda's active tracing
     "functions.channel",  # the Slack Web API client and the channel keeper: the first P0/P1 needs them
     "functions.notifications.graph",

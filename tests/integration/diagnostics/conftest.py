@@ -6,11 +6,11 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
+from botocore.session import Session
 from moto import mock_aws
 
-from functions.aws import AwsClients
+from functions.aws import AwsClients, new_session
 from functions.diagnostics import CHECKS, CheckContext, Finding
 from functions.policy import Severity
 from functions.services import ServiceConfig
@@ -35,13 +35,15 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def session() -> boto3.Session:
-    """One boto3 session for the run: its service models load once (EC2's alone takes ~1 s)."""
-    return boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+def session() -> Session:
+    """One session for the run: its service models load once (EC2's alone takes ~1 s)."""
+    session = new_session("us-east-1")
+    session.set_credentials("testing", "testing")
+    return session
 
 
 @pytest.fixture
-def clients(aws_env: None, session: boto3.Session) -> Iterator[AwsClients]:
+def clients(aws_env: None, session: Session) -> Iterator[AwsClients]:
     with mock_aws():
         yield AwsClients(session)
 

@@ -8,11 +8,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 
-from functions.aws import AwsClients
+from functions.aws import AwsClients, new_session
 from functions.diagnostics import CHECKS, CheckContext, Finding, Status, alb_target_health, run_checks
 from functions.diagnostics.base import CheckSpec, Params
 from functions.policy import Severity
@@ -112,7 +111,9 @@ class StubbedClients(AwsClients):
     """AwsClients whose elbv2 client answers from a botocore Stubber."""
 
     def __init__(self, error_code: str, status: int) -> None:
-        super().__init__(boto3.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name="us-east-1"))
+        session = new_session("us-east-1")
+        session.set_credentials("x", "x")
+        super().__init__(session)
         self.stub_client = super().client("elbv2")
         self.stubber = Stubber(self.stub_client)
         self.stubber.add_client_error(
