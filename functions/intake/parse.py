@@ -3,20 +3,29 @@
 A record is a `Signal` (possibly `source=unknown` for a well-formed message we do not act on),
 a command people gave through the actions API (a declaration, a maintenance window), or a
 `Rejected` with a one-line reason: bad input never raises past this module.
+
+Only the SNS shapes are imported with the module: every other source's are imported by the
+function that reads its events, so a cold start defines the models of what arrived (raw/__init__.py).
 """
+
+from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.parser import parse
 from pydantic import BaseModel, ValidationError
 
 from functions import clock
 from functions.declared.declaration import DECLARED_DETAIL_TYPE, RESPONDER_SOURCE, Declaration
-from functions.intake import raw, signal
+from functions.intake import signal
+from functions.intake.raw import sns
 from functions.intake.signal import Signal
 from functions.maintenance.window import WINDOW_DECLARED, WINDOW_ENDED, MaintenanceWindow, WindowEnd
+
+if TYPE_CHECKING:
+    from functions.intake.raw import eventbridge
 
 
 class Rejected(BaseModel, defer_build=True):
@@ -75,7 +84,7 @@ def _dispatch(event: dict[str, Any], transport: str) -> list[ParsedRecord]:
     if "detail-type" in event:
         return [_eventbridge(event, transport or "eventbridge")]
     if "AlarmName" in event and "NewStateValue" in event:
-        return [signal.from_sns_alarm(parse(event=event, model=raw.SnsAlarmMessage))]
+        return [signal.from_sns_alarm(parse(event=event, model=sns.SnsAlarmMessage))]
     raise ValueError(
         "no known event shape: expected SNS/SQS 'Records', an EventBridge event "
         "or a CloudWatch alarm action ('source: aws.cloudwatch' with 'alarmData')"
@@ -93,9 +102,9 @@ def _one_record(index: int, record: Any) -> ParsedRecord:
     """One bad record is rejected alone; the others of the batch still count."""
     try:
         if isinstance(record, dict) and "Sns" in record:
-            return _sns_message(parse(event=record, model=raw.SnsRecord).Sns)
+            return _sns_message(parse(event=record, model=sns.SnsRecord).Sns)
         if isinstance(record, dict) and record.get("eventSource") == "aws:sqs":
-            inner = _sqs_body(parse(event=record, model=raw.SqsRecord))
+            inner = _sqs_body(parse(event=record, model=sns.SqsRecord))
             if isinstance(inner, Rejected):
                 inner.reason = f"Records[{index}].body: {inner.reason}"
             return inner
@@ -108,30 +117,32 @@ def _one_record(index: int, record: Any) -> ParsedRecord:
         return Rejected(reason=f"Records[{index}]: {error}", payload=_snippet(record))
 
 
-def _sns_message(notification: raw.SnsNotification) -> ParsedRecord:
+def _sns_message(notification: sns.SnsNotification) -> ParsedRecord:
     body = _json_or_none(notification.Message)
     if not isinstance(body, dict):
         return _unrecognised_sns(notification, "SNS message is not a JSON object")
     if "AlarmName" in body:
-        return signal.from_sns_alarm(parse(event=body, model=raw.SnsAlarmMessage))
+        return signal.from_sns_alarm(parse(event=body, model=sns.SnsAlarmMessage))
     if "detail-type" in body:
         return _eventbridge(body, transport="sns")
     if "Event Source" in body and "Source ID" in body:
-        return signal.from_rds_sns(parse(event=body, model=raw.RdsSnsMessage), notification)
+        from functions.intake.raw import rds
+
+        return signal.from_rds_sns(parse(event=body, model=rds.RdsSnsMessage), notification)
     return _unrecognised_sns(notification, "SNS message of no known layout")
 
 
-def _unrecognised_sns(notification: raw.SnsNotification, reason: str) -> Signal:
+def _unrecognised_sns(notification: sns.SnsNotification, reason: str) -> Signal:
     stamp = signal.parse_timestamp(notification.Timestamp) if notification.Timestamp else clock.now()
     return signal.unrecognised(notification.Subject or "SNS message", "sns", stamp, reason)
 
 
-def _sqs_body(record: raw.SqsRecord) -> ParsedRecord:
+def _sqs_body(record: sns.SqsRecord) -> ParsedRecord:
     body = _json_or_none(record.body)
     if not isinstance(body, dict):
         raise ValueError("SQS body is not a JSON object")
     if body.get("Type") == "Notification" and "Message" in body:
-        return _sns_message(parse(event=body, model=raw.SnsNotification))
+        return _sns_message(parse(event=body, model=sns.SnsNotification))
     if "requestPayload" in body:  # a Lambda on-failure destination record: the original event inside
         body = body["requestPayload"]
         if not isinstance(body, dict):
@@ -147,7 +158,9 @@ def _sqs_body(record: raw.SqsRecord) -> ParsedRecord:
 
 
 def _lambda_action(event: dict[str, Any]) -> Signal:
-    action = parse(event=event, model=raw.LambdaAlarmAction)
+    from functions.intake.raw import alarm_detail
+
+    action = parse(event=event, model=alarm_detail.LambdaAlarmAction)
     return signal.from_alarm_detail(
         action.alarmData,
         arn=action.alarmArn,
@@ -158,7 +171,9 @@ def _lambda_action(event: dict[str, Any]) -> Signal:
 
 
 def _eventbridge(event: dict[str, Any], transport: str) -> Signal | Command:
-    envelope = parse(event=event, model=raw.EventBridgeEnvelope)
+    from functions.intake.raw import eventbridge
+
+    envelope = parse(event=event, model=eventbridge.EventBridgeEnvelope)
     if envelope.source == RESPONDER_SOURCE and envelope.detail_type in _COMMANDS:
         return _COMMANDS[envelope.detail_type].model_validate(envelope.detail)
     mapper = _EVENTBRIDGE_MAPPERS.get((envelope.source, envelope.detail_type)) or _family_mapper(envelope)
@@ -169,40 +184,52 @@ def _eventbridge(event: dict[str, Any], transport: str) -> Signal | Command:
     return mapper(event, envelope, transport)
 
 
-def _alarm_event(event: dict[str, Any], envelope: raw.EventBridgeEnvelope, transport: str) -> Signal:
-    alarm = parse(event=event, model=raw.EventBridgeAlarmEvent)
+def _alarm_event(event: dict[str, Any], envelope: eventbridge.EventBridgeEnvelope, transport: str) -> Signal:
+    from functions.intake.raw import alarm_detail
+
+    alarm = parse(event=event, model=alarm_detail.EventBridgeAlarmEvent)
     arn = alarm.resources[0] if alarm.resources else None
     return signal.from_alarm_detail(
         alarm.detail, arn=arn, account=alarm.account, region=alarm.region, transport=transport
     )
 
 
-def _ecs_event(event: dict[str, Any], envelope: raw.EventBridgeEnvelope, transport: str) -> Signal:
-    detail = parse(event=envelope.detail, model=raw.EcsServiceDetail)
+def _ecs_event(event: dict[str, Any], envelope: eventbridge.EventBridgeEnvelope, transport: str) -> Signal:
+    from functions.intake.raw import ecs
+
+    detail = parse(event=envelope.detail, model=ecs.EcsServiceDetail)
     return signal.from_ecs_event(envelope, detail, transport)
 
 
-def _ecs_task(event: dict[str, Any], envelope: raw.EventBridgeEnvelope, transport: str) -> Signal:
-    detail = parse(event=envelope.detail, model=raw.EcsTaskDetail)
+def _ecs_task(event: dict[str, Any], envelope: eventbridge.EventBridgeEnvelope, transport: str) -> Signal:
+    from functions.intake.raw import ecs
+
+    detail = parse(event=envelope.detail, model=ecs.EcsTaskDetail)
     return signal.from_ecs_task(envelope, detail, transport)
 
 
-def _ecs_container_instance(event: dict[str, Any], envelope: raw.EventBridgeEnvelope, transport: str) -> Signal:
-    detail = parse(event=envelope.detail, model=raw.EcsContainerInstanceDetail)
+def _ecs_container_instance(event: dict[str, Any], envelope: eventbridge.EventBridgeEnvelope, transport: str) -> Signal:
+    from functions.intake.raw import ecs
+
+    detail = parse(event=envelope.detail, model=ecs.EcsContainerInstanceDetail)
     return signal.from_ecs_container_instance(envelope, detail, transport)
 
 
-def _rds_event(event: dict[str, Any], envelope: raw.EventBridgeEnvelope, transport: str) -> Signal:
-    detail = parse(event=envelope.detail, model=raw.RdsEventDetail)
+def _rds_event(event: dict[str, Any], envelope: eventbridge.EventBridgeEnvelope, transport: str) -> Signal:
+    from functions.intake.raw import rds
+
+    detail = parse(event=envelope.detail, model=rds.RdsEventDetail)
     return signal.from_rds_event(envelope, detail, transport)
 
 
-def _health_event(event: dict[str, Any], envelope: raw.EventBridgeEnvelope, transport: str) -> Signal:
-    detail = parse(event=envelope.detail, model=raw.HealthDetail)
+def _health_event(event: dict[str, Any], envelope: eventbridge.EventBridgeEnvelope, transport: str) -> Signal:
+    from functions.intake.raw import health
+
+    detail = parse(event=envelope.detail, model=health.HealthDetail)
     return signal.from_health_event(envelope, detail, transport)
 
 
-_Mapper = Callable[[dict[str, Any], raw.EventBridgeEnvelope, str], Signal]
+_Mapper = Callable[[dict[str, Any], "eventbridge.EventBridgeEnvelope", str], Signal]
 
 _EVENTBRIDGE_MAPPERS: dict[tuple[str, str], _Mapper] = {
     ("aws.cloudwatch", ALARM_STATE_CHANGE): _alarm_event,
@@ -213,7 +240,7 @@ _EVENTBRIDGE_MAPPERS: dict[tuple[str, str], _Mapper] = {
 }
 
 
-def _family_mapper(envelope: raw.EventBridgeEnvelope) -> _Mapper | None:
+def _family_mapper(envelope: eventbridge.EventBridgeEnvelope) -> _Mapper | None:
     """Every RDS detail-type shares one detail layout (RDS DB Instance Event, RDS Zero ETL Event, ...)."""
     if envelope.source == "aws.rds" and envelope.detail_type.startswith("RDS "):
         return _rds_event

@@ -1,14 +1,19 @@
 """The domain model every input shape maps to, and the explicit raw → domain mappings."""
 
+from __future__ import annotations
+
 import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from functions.intake import raw, rds_events
+from functions.intake import rds_events
+
+if TYPE_CHECKING:  # each source's shapes load when its first event arrives (raw/__init__.py)
+    from functions.intake.raw import alarm_detail, ecs, eventbridge, health, rds, sns
 
 
 class SignalSource(StrEnum):
@@ -199,7 +204,7 @@ def _region_from_arn(arn: str | None) -> str | None:
 # --- alarms -------------------------------------------------------------------------------------
 
 
-def _sns_metrics(trigger: raw.SnsTrigger | None) -> tuple[MetricRef, ...]:
+def _sns_metrics(trigger: sns.SnsTrigger | None) -> tuple[MetricRef, ...]:
     if trigger is None:
         return ()
     refs = [
@@ -237,7 +242,7 @@ def _band_id(queries: tuple[MetricQuery, ...]) -> str | None:
     return next((q.id for q in queries if q.expression and "ANOMALY_DETECTION_BAND" in q.expression.upper()), None)
 
 
-def _sns_query(query: raw.SnsMetricDataQuery, n: int) -> MetricQuery:
+def _sns_query(query: sns.SnsMetricDataQuery, n: int) -> MetricQuery:
     stat = query.MetricStat
     return MetricQuery(
         id=query.Id or f"q{n}",
@@ -254,7 +259,7 @@ def _sns_query(query: raw.SnsMetricDataQuery, n: int) -> MetricQuery:
     )
 
 
-def _sns_alarm_metric(trigger: raw.SnsTrigger | None) -> AlarmMetric | None:
+def _sns_alarm_metric(trigger: sns.SnsTrigger | None) -> AlarmMetric | None:
     if trigger is None:
         return None
     threshold_from = "alarm" if trigger.Threshold is not None else None
@@ -285,12 +290,14 @@ def _reason_threshold(reason_data: str | None) -> float | None:
     if not reason_data:
         return None
     try:
-        return raw.AlarmReasonData.model_validate_json(reason_data).threshold
+        from functions.intake.raw.alarm_detail import AlarmReasonData  # loaded already: the detail came with it
+
+        return AlarmReasonData.model_validate_json(reason_data).threshold
     except ValidationError:
         return None
 
 
-def _detail_query(query: raw.DetailMetricQuery, n: int) -> MetricQuery:
+def _detail_query(query: alarm_detail.DetailMetricQuery, n: int) -> MetricQuery:
     stat = query.metricStat
     return MetricQuery(
         id=query.id or f"q{n}",
@@ -305,7 +312,7 @@ def _detail_query(query: raw.DetailMetricQuery, n: int) -> MetricQuery:
     )
 
 
-def _detail_alarm_metric(detail: raw.AlarmDetail) -> AlarmMetric | None:
+def _detail_alarm_metric(detail: alarm_detail.AlarmDetail) -> AlarmMetric | None:
     """EventBridge and Lambda-action payloads carry the queries but no comparison (the rule supplies it)."""
     queries = tuple(_detail_query(query, n) for n, query in enumerate(detail.configuration.metrics, start=1))
     if not queries:
@@ -335,7 +342,7 @@ def _alarm_kind(composite: bool, expressions: list[str], has_threshold_metric: b
     return AlarmKind.METRIC_MATH if expressions else AlarmKind.METRIC
 
 
-def from_sns_alarm(message: raw.SnsAlarmMessage) -> Signal:
+def from_sns_alarm(message: sns.SnsAlarmMessage) -> Signal:
     trigger = message.Trigger
     expressions = [q.Expression for q in (trigger.Metrics if trigger else []) if q.Expression]
     legacy = message.AlarmArn is None
@@ -360,7 +367,7 @@ def from_sns_alarm(message: raw.SnsAlarmMessage) -> Signal:
 
 
 def from_alarm_detail(
-    detail: raw.AlarmDetail, *, arn: str | None, account: str | None, region: str | None, transport: str
+    detail: alarm_detail.AlarmDetail, *, arn: str | None, account: str | None, region: str | None, transport: str
 ) -> Signal:
     config = detail.configuration
     expressions = [q.expression for q in config.metrics if q.expression]
@@ -396,7 +403,7 @@ def from_alarm_detail(
 # --- ECS, RDS and AWS Health events ----------------------------------------------------------------
 
 
-def _event_time(envelope: raw.EventBridgeEnvelope, precise: str | None = None) -> datetime:
+def _event_time(envelope: eventbridge.EventBridgeEnvelope, precise: str | None = None) -> datetime:
     """The detail's own timestamp when it has one, else the envelope's."""
     return parse_timestamp(precise or envelope.time or "")
 
@@ -412,7 +419,7 @@ def _fields(**values: str | list[str] | None) -> dict[str, tuple[str, ...]]:
     return fields
 
 
-def from_ecs_event(envelope: raw.EventBridgeEnvelope, detail: raw.EcsServiceDetail, transport: str) -> Signal:
+def from_ecs_event(envelope: eventbridge.EventBridgeEnvelope, detail: ecs.EcsServiceDetail, transport: str) -> Signal:
     return Signal(
         source=SignalSource.ECS,
         name=detail.eventName,
@@ -431,7 +438,7 @@ def from_ecs_event(envelope: raw.EventBridgeEnvelope, detail: raw.EcsServiceDeta
     )
 
 
-def from_ecs_task(envelope: raw.EventBridgeEnvelope, detail: raw.EcsTaskDetail, transport: str) -> Signal:
+def from_ecs_task(envelope: eventbridge.EventBridgeEnvelope, detail: ecs.EcsTaskDetail, transport: str) -> Signal:
     stop = f" ({detail.stopCode})" if detail.stopCode else ""
     return Signal(
         source=SignalSource.ECS,
@@ -450,7 +457,7 @@ def from_ecs_task(envelope: raw.EventBridgeEnvelope, detail: raw.EcsTaskDetail, 
 
 
 def from_ecs_container_instance(
-    envelope: raw.EventBridgeEnvelope, detail: raw.EcsContainerInstanceDetail, transport: str
+    envelope: eventbridge.EventBridgeEnvelope, detail: ecs.EcsContainerInstanceDetail, transport: str
 ) -> Signal:
     connected = {True: "agent connected", False: "agent disconnected", None: ""}[detail.agentConnected]
     return Signal(
@@ -469,7 +476,7 @@ def from_ecs_container_instance(
     )
 
 
-def from_rds_event(envelope: raw.EventBridgeEnvelope, detail: raw.RdsEventDetail, transport: str) -> Signal:
+def from_rds_event(envelope: eventbridge.EventBridgeEnvelope, detail: rds.RdsEventDetail, transport: str) -> Signal:
     return Signal(
         source=SignalSource.RDS,
         name=detail.EventID or envelope.detail_type,
@@ -487,7 +494,7 @@ def from_rds_event(envelope: raw.EventBridgeEnvelope, detail: raw.RdsEventDetail
     )
 
 
-def from_rds_sns(message: raw.RdsSnsMessage, sns: raw.SnsNotification) -> Signal:
+def from_rds_sns(message: rds.RdsSnsMessage, sns: sns.SnsNotification) -> Signal:
     """An event subscription's message names no category: AWS's table of event ids gives them."""
     event_id = (message.event_id or "").rsplit("#", 1)[-1] or "RDS event"
     detail_type = rds_events.DETAIL_TYPES.get(message.event_source, f"RDS {message.event_source} event")
@@ -509,7 +516,7 @@ def from_rds_sns(message: raw.RdsSnsMessage, sns: raw.SnsNotification) -> Signal
     )
 
 
-def from_health_event(envelope: raw.EventBridgeEnvelope, detail: raw.HealthDetail, transport: str) -> Signal:
+def from_health_event(envelope: eventbridge.EventBridgeEnvelope, detail: health.HealthDetail, transport: str) -> Signal:
     description = next((d.latestDescription for d in detail.eventDescription), "")
     return Signal(
         source=SignalSource.HEALTH,

@@ -54,6 +54,12 @@ NOT_AT_INIT = (
     "functions.escalation.postmortem",
     "functions.declared.submit",
     "functions.maintenance.alarm_states",
+    # other sources' shapes: an SNS alarm, nearly every intake, needs functions.intake.raw.sns alone
+    "functions.intake.raw.eventbridge",
+    "functions.intake.raw.alarm_detail",
+    "functions.intake.raw.ecs",
+    "functions.intake.raw.rds",
+    "functions.intake.raw.health",
 )
 
 
