@@ -8,8 +8,6 @@ Only the SNS shapes are imported with the module: every other source's are impor
 function that reads its events, so a cold start defines the models of what arrived (raw/__init__.py).
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -184,7 +182,7 @@ def _eventbridge(event: dict[str, Any], transport: str) -> Signal | Command:
     return mapper(event, envelope, transport)
 
 
-def _alarm_event(event: dict[str, Any], envelope: eventbridge.EventBridgeEnvelope, transport: str) -> Signal:
+def _alarm_event(event: dict[str, Any], envelope: "eventbridge.EventBridgeEnvelope", transport: str) -> Signal:
     from functions.intake.raw import alarm_detail
 
     alarm = parse(event=event, model=alarm_detail.EventBridgeAlarmEvent)
@@ -194,35 +192,37 @@ def _alarm_event(event: dict[str, Any], envelope: eventbridge.EventBridgeEnvelop
     )
 
 
-def _ecs_event(event: dict[str, Any], envelope: eventbridge.EventBridgeEnvelope, transport: str) -> Signal:
+def _ecs_event(event: dict[str, Any], envelope: "eventbridge.EventBridgeEnvelope", transport: str) -> Signal:
     from functions.intake.raw import ecs
 
     detail = parse(event=envelope.detail, model=ecs.EcsServiceDetail)
     return signal.from_ecs_event(envelope, detail, transport)
 
 
-def _ecs_task(event: dict[str, Any], envelope: eventbridge.EventBridgeEnvelope, transport: str) -> Signal:
+def _ecs_task(event: dict[str, Any], envelope: "eventbridge.EventBridgeEnvelope", transport: str) -> Signal:
     from functions.intake.raw import ecs
 
     detail = parse(event=envelope.detail, model=ecs.EcsTaskDetail)
     return signal.from_ecs_task(envelope, detail, transport)
 
 
-def _ecs_container_instance(event: dict[str, Any], envelope: eventbridge.EventBridgeEnvelope, transport: str) -> Signal:
+def _ecs_container_instance(
+    event: dict[str, Any], envelope: "eventbridge.EventBridgeEnvelope", transport: str
+) -> Signal:
     from functions.intake.raw import ecs
 
     detail = parse(event=envelope.detail, model=ecs.EcsContainerInstanceDetail)
     return signal.from_ecs_container_instance(envelope, detail, transport)
 
 
-def _rds_event(event: dict[str, Any], envelope: eventbridge.EventBridgeEnvelope, transport: str) -> Signal:
+def _rds_event(event: dict[str, Any], envelope: "eventbridge.EventBridgeEnvelope", transport: str) -> Signal:
     from functions.intake.raw import rds
 
     detail = parse(event=envelope.detail, model=rds.RdsEventDetail)
     return signal.from_rds_event(envelope, detail, transport)
 
 
-def _health_event(event: dict[str, Any], envelope: eventbridge.EventBridgeEnvelope, transport: str) -> Signal:
+def _health_event(event: dict[str, Any], envelope: "eventbridge.EventBridgeEnvelope", transport: str) -> Signal:
     from functions.intake.raw import health
 
     detail = parse(event=envelope.detail, model=health.HealthDetail)
@@ -240,7 +240,7 @@ _EVENTBRIDGE_MAPPERS: dict[tuple[str, str], _Mapper] = {
 }
 
 
-def _family_mapper(envelope: eventbridge.EventBridgeEnvelope) -> _Mapper | None:
+def _family_mapper(envelope: "eventbridge.EventBridgeEnvelope") -> _Mapper | None:
     """Every RDS detail-type shares one detail layout (RDS DB Instance Event, RDS Zero ETL Event, ...)."""
     if envelope.source == "aws.rds" and envelope.detail_type.startswith("RDS "):
         return _rds_event

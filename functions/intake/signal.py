@@ -1,7 +1,5 @@
 """The domain model every input shape maps to, and the explicit raw → domain mappings."""
 
-from __future__ import annotations
-
 import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -11,9 +9,10 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from functions.intake import rds_events
+from functions.intake.raw import sns
 
-if TYPE_CHECKING:  # each source's shapes load when its first event arrives (raw/__init__.py)
-    from functions.intake.raw import alarm_detail, ecs, eventbridge, health, rds, sns
+if TYPE_CHECKING:  # the other sources' shapes load when their first event arrives (raw/__init__.py)
+    from functions.intake.raw import alarm_detail, ecs, eventbridge, health, rds
 
 
 class SignalSource(StrEnum):
@@ -297,7 +296,7 @@ def _reason_threshold(reason_data: str | None) -> float | None:
         return None
 
 
-def _detail_query(query: alarm_detail.DetailMetricQuery, n: int) -> MetricQuery:
+def _detail_query(query: "alarm_detail.DetailMetricQuery", n: int) -> MetricQuery:
     stat = query.metricStat
     return MetricQuery(
         id=query.id or f"q{n}",
@@ -312,7 +311,7 @@ def _detail_query(query: alarm_detail.DetailMetricQuery, n: int) -> MetricQuery:
     )
 
 
-def _detail_alarm_metric(detail: alarm_detail.AlarmDetail) -> AlarmMetric | None:
+def _detail_alarm_metric(detail: "alarm_detail.AlarmDetail") -> AlarmMetric | None:
     """EventBridge and Lambda-action payloads carry the queries but no comparison (the rule supplies it)."""
     queries = tuple(_detail_query(query, n) for n, query in enumerate(detail.configuration.metrics, start=1))
     if not queries:
@@ -367,7 +366,7 @@ def from_sns_alarm(message: sns.SnsAlarmMessage) -> Signal:
 
 
 def from_alarm_detail(
-    detail: alarm_detail.AlarmDetail, *, arn: str | None, account: str | None, region: str | None, transport: str
+    detail: "alarm_detail.AlarmDetail", *, arn: str | None, account: str | None, region: str | None, transport: str
 ) -> Signal:
     config = detail.configuration
     expressions = [q.expression for q in config.metrics if q.expression]
@@ -403,7 +402,7 @@ def from_alarm_detail(
 # --- ECS, RDS and AWS Health events ----------------------------------------------------------------
 
 
-def _event_time(envelope: eventbridge.EventBridgeEnvelope, precise: str | None = None) -> datetime:
+def _event_time(envelope: "eventbridge.EventBridgeEnvelope", precise: str | None = None) -> datetime:
     """The detail's own timestamp when it has one, else the envelope's."""
     return parse_timestamp(precise or envelope.time or "")
 
@@ -419,7 +418,9 @@ def _fields(**values: str | list[str] | None) -> dict[str, tuple[str, ...]]:
     return fields
 
 
-def from_ecs_event(envelope: eventbridge.EventBridgeEnvelope, detail: ecs.EcsServiceDetail, transport: str) -> Signal:
+def from_ecs_event(
+    envelope: "eventbridge.EventBridgeEnvelope", detail: "ecs.EcsServiceDetail", transport: str
+) -> Signal:
     return Signal(
         source=SignalSource.ECS,
         name=detail.eventName,
@@ -438,7 +439,7 @@ def from_ecs_event(envelope: eventbridge.EventBridgeEnvelope, detail: ecs.EcsSer
     )
 
 
-def from_ecs_task(envelope: eventbridge.EventBridgeEnvelope, detail: ecs.EcsTaskDetail, transport: str) -> Signal:
+def from_ecs_task(envelope: "eventbridge.EventBridgeEnvelope", detail: "ecs.EcsTaskDetail", transport: str) -> Signal:
     stop = f" ({detail.stopCode})" if detail.stopCode else ""
     return Signal(
         source=SignalSource.ECS,
@@ -457,7 +458,7 @@ def from_ecs_task(envelope: eventbridge.EventBridgeEnvelope, detail: ecs.EcsTask
 
 
 def from_ecs_container_instance(
-    envelope: eventbridge.EventBridgeEnvelope, detail: ecs.EcsContainerInstanceDetail, transport: str
+    envelope: "eventbridge.EventBridgeEnvelope", detail: "ecs.EcsContainerInstanceDetail", transport: str
 ) -> Signal:
     connected = {True: "agent connected", False: "agent disconnected", None: ""}[detail.agentConnected]
     return Signal(
@@ -476,7 +477,7 @@ def from_ecs_container_instance(
     )
 
 
-def from_rds_event(envelope: eventbridge.EventBridgeEnvelope, detail: rds.RdsEventDetail, transport: str) -> Signal:
+def from_rds_event(envelope: "eventbridge.EventBridgeEnvelope", detail: "rds.RdsEventDetail", transport: str) -> Signal:
     return Signal(
         source=SignalSource.RDS,
         name=detail.EventID or envelope.detail_type,
@@ -494,7 +495,7 @@ def from_rds_event(envelope: eventbridge.EventBridgeEnvelope, detail: rds.RdsEve
     )
 
 
-def from_rds_sns(message: rds.RdsSnsMessage, sns: sns.SnsNotification) -> Signal:
+def from_rds_sns(message: "rds.RdsSnsMessage", notification: sns.SnsNotification) -> Signal:
     """An event subscription's message names no category: AWS's table of event ids gives them."""
     event_id = (message.event_id or "").rsplit("#", 1)[-1] or "RDS event"
     detail_type = rds_events.DETAIL_TYPES.get(message.event_source, f"RDS {message.event_source} event")
@@ -502,7 +503,7 @@ def from_rds_sns(message: rds.RdsSnsMessage, sns: sns.SnsNotification) -> Signal
     return Signal(
         source=SignalSource.RDS,
         name=event_id,
-        occurred_at=parse_timestamp(message.event_time or sns.Timestamp or ""),
+        occurred_at=parse_timestamp(message.event_time or notification.Timestamp or ""),
         reason=message.event_message,
         description=f"RDS {message.event_source} event",
         account=_account_from_arn(message.source_arn),
@@ -511,12 +512,14 @@ def from_rds_sns(message: rds.RdsSnsMessage, sns: sns.SnsNotification) -> Signal
         categories=categories,
         detail_type=detail_type,
         event_fields=_fields(EventID=event_id, EventCategories=list(categories)),
-        event_id=sns.MessageId,
+        event_id=notification.MessageId,
         transport="sns",
     )
 
 
-def from_health_event(envelope: eventbridge.EventBridgeEnvelope, detail: health.HealthDetail, transport: str) -> Signal:
+def from_health_event(
+    envelope: "eventbridge.EventBridgeEnvelope", detail: "health.HealthDetail", transport: str
+) -> Signal:
     description = next((d.latestDescription for d in detail.eventDescription), "")
     return Signal(
         source=SignalSource.HEALTH,
