@@ -119,7 +119,7 @@ def cold_start_rows(data: Any) -> list[Row]:
     ]  # fmt: skip
     optional = (
         ("  + the first alarm parsed and classified", ("first_event_ms",)),
-        ("  floor: boto3 + powertools + pydantic + 1 model", ("floor_ms",)),
+        ("  floor: botocore + powertools + pydantic + 1 model", ("floor_ms",)),
         ("  with byte-code", ("intake_compiled_ms", "compiled_ms")),
         ("  the Lambda asset, no byte-code", ("intake_asset_ms", "asset_ms")),
     )
