@@ -28,6 +28,10 @@ DEFAULT_CONFIG_FILE = REPO_ROOT / "responder.config.json"
 # Placeholder ids for the ALB / target group dimension values: the real ones are the suffix of the
 # resources' ARNs (`aws elbv2 describe-load-balancers --names <lb>`); app.py warns while they are in use.
 PLACEHOLDER_ID = "0000000000000000"
+# `reserved_concurrency: auto`: a slot per service for its first response (~0.8 s) when every
+# service alarms at once, and five for the joins and link clicks arriving meanwhile.
+RESERVED_BASE = 5
+MAX_RESERVED = 100
 
 SUBSCRIPTION_KEYS = {s.value for s in Severity} | {lv.value for lv in Level} | {"ops"}
 # CloudWatch Logs retention choices (days) and their aws_logs.RetentionDays member names.
@@ -139,8 +143,13 @@ class ResponderConfig(BaseModel):
     architecture: Literal["arm64", "x86_64"] = "arm64"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_retention_days: int = 30
-    reserved_concurrency: int | None = Field(
-        default=5, ge=1, le=100, description="intake and actions; null on accounts with a 10-concurrency quota"
+    reserved_concurrency: int | Literal["auto"] | None = Field(
+        default="auto",
+        description=(
+            "intake and actions: 'auto' reserves 5 + 1 per service (an alarm storm on every service at once, "
+            "README 'Concurrency at AWS scale'), a number reserves that many, null reserves none "
+            "(accounts with a 10-concurrency quota)"
+        ),
     )
     diagnostics_budget_seconds: float = Field(default=10.0, gt=0, le=60)
     deletion_protection: bool = True
@@ -155,6 +164,13 @@ class ResponderConfig(BaseModel):
         pattern=_SSM_PARAMETER_NAME,
         description="instead of `roster`: an SSM parameter you keep yourself (String or SecureString)",
     )
+
+    @field_validator("reserved_concurrency", mode="before")
+    @classmethod
+    def _reservable(cls, value: Any) -> Any:
+        if value is None or value == "auto" or (type(value) is int and 1 <= value <= MAX_RESERVED):
+            return value
+        raise ValueError(f'expected "auto", a number from 1 to {MAX_RESERVED} or null, got {json.dumps(value)}')
 
     @field_validator("alert_emails")
     @classmethod
@@ -205,6 +221,13 @@ class ResponderConfig(BaseModel):
                 "roster",
             )
         return self
+
+    @property
+    def reserved_executions(self) -> int | None:
+        """The intake's and the actions function's reserved concurrency, `auto` resolved."""
+        if self.reserved_concurrency == "auto":
+            return min(MAX_RESERVED, RESERVED_BASE + len(self.services))
+        return self.reserved_concurrency
 
     def roster_json(self) -> str:
         """The SSM parameter's value: the roster as compact JSON (empty without a roster)."""

@@ -237,7 +237,7 @@ class ResponderFunctions(Construct):
             postmortems.encryption_key.grant_decrypt(function)
 
     def _reserved(self, spec: FunctionSpec) -> int | None:
-        return self._config.reserved_concurrency if spec.reserved else None
+        return self._config.reserved_executions if spec.reserved else None
 
     def _grant_alarm_states(self, function: lambda_.Function) -> None:
         """At a maintenance window's end the step asks CloudWatch what is still in ALARM (D14)."""

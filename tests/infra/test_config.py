@@ -40,6 +40,36 @@ def test_services_from_context_accepts_names_and_objects() -> None:
     assert [s["name"] for s in config.runtime_services()] == ["shop", "api", "responder-synthetic"]
 
 
+@pytest.mark.parametrize(
+    ("services", "setting", "reserved"),
+    [(1, "auto", 6), (20, "auto", 25), (20, 5, 5), (20, None, None)],
+)
+def test_reserved_concurrency_auto_gives_each_service_a_slot_for_a_storm(
+    services: int, setting: int | str | None, reserved: int | None
+) -> None:
+    # Given N services and the reserved_concurrency setting
+    names = [f"svc-{n}" for n in range(services)]
+
+    # When the config is read
+    config = ResponderConfig(services=[ServiceDeployment.named(n) for n in names], reserved_concurrency=setting,
+                             roster_parameter="/team/roster")  # fmt: skip
+
+    # Then "auto" reserves five plus one per service; a number or null is taken as given
+    assert config.reserved_executions == reserved
+
+
+@pytest.mark.parametrize("setting", [0, 101, "lots", True])
+def test_reserved_concurrency_out_of_range_is_one_line(tmp_path: Path, setting: object) -> None:
+    # Given a config file with an unusable reserved_concurrency
+    path = tmp_path / "responder.config.json"
+    path.write_text(json.dumps({"reserved_concurrency": setting, "roster_parameter": "/team/roster"}))
+
+    # When loaded, then one line names the setting
+    with pytest.raises(ConfigError) as error:
+        load_config({"config": str(path)})
+    assert "reserved_concurrency" in str(error.value) and "\n" not in str(error.value)
+
+
 def test_runtime_services_are_plain_service_configs() -> None:
     service = ServiceDeployment(name="x", load_balancer_full_name="app/x-alb/abc123")
     assert "load_balancer_full_name" not in service.runtime().model_dump()

@@ -95,8 +95,8 @@ def test_functions_share_one_factory(resources) -> None:
         assert function["Architectures"] == ["arm64"]
         assert function["TracingConfig"] == {"Mode": "Active"}
         assert function["LoggingConfig"]["LogGroup"]
-    assert functions["Intake"]["ReservedConcurrentExecutions"] == 5
-    assert functions["Actions"]["ReservedConcurrentExecutions"] == 5
+    assert functions["Intake"]["ReservedConcurrentExecutions"] == 6  # auto: 5 + the one service
+    assert functions["Actions"]["ReservedConcurrentExecutions"] == 6
     assert "ReservedConcurrentExecutions" not in functions["EscalationStep"]
 
 
