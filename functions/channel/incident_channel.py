@@ -167,13 +167,9 @@ class IncidentChannels:
                     self._invite_one(channel_id, user, result)
         return result
 
-    def set_topic(self, channel_id: str, topic: str) -> str | None:
-        """Sets it (escaped and fitted); returns the topic as set, None when Slack is not configured."""
-        if not self.enabled:
-            return None
-        topic = escape_text(topic, limit=TOPIC_LIMIT)
-        self._api.conversations_set_topic(channel_id, topic)
-        return topic
+    def set_topic(self, channel_id: str, topic: str) -> None:
+        if self.enabled:
+            self._api.conversations_set_topic(channel_id, escape_text(topic, limit=TOPIC_LIMIT))
 
     def post(self, channel_id: str, text: str) -> str | None:
         """Posts a rendered message (fields already escaped); returns its `ts`. At least once."""

@@ -82,9 +82,7 @@ class ChannelKeeper:
         self._guard("post", incident, lambda: self._channels.post(channel.id, text))
         topic = channel_topic(incident)
         if message.kind in ("update", "resolution") and escape_text(topic, limit=TOPIC_LIMIT) != channel.topic:
-            set_to = self._guard("topic", incident, lambda: self._channels.set_topic(channel.id, topic))
-            if set_to is not None:  # recorded, so the next message with the same severity and status leaves it
-                self._record(incident, _set_topic(set_to))
+            self._guard("topic", incident, lambda: self._channels.set_topic(channel.id, topic))
 
     def post_once(self, incident: Incident, message: Message, key: str) -> None:
         """A message only the channel gets (its opening copy of the Initial Notification), once."""
@@ -153,16 +151,6 @@ def _add_invited(users: list[str]) -> Callable[[Incident, datetime], Decision]:
         invited = channel.invited + [user for user in users if user not in channel.invited]
         updated = channel.model_copy(update={"invited": invited})
         return Decision(incident=current.model_copy(update={"channel": updated}))
-
-    return change
-
-
-def _set_topic(topic: str) -> Callable[[Incident, datetime], Decision]:
-    def change(current: Incident, now: datetime) -> Decision:
-        channel = current.channel
-        if channel is None or channel.topic == topic:
-            return Decision()
-        return Decision(incident=current.model_copy(update={"channel": channel.model_copy(update={"topic": topic})}))
 
     return change
 

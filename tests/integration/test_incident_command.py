@@ -12,10 +12,6 @@ import pytest
 
 from functions import container
 from functions.handlers.alarm_intake import handler as intake
-from functions.incident import IncidentStatus
-from functions.incident_store import apply_change
-from functions.lifecycle import Decision
-from functions.notifications.render import Message
 from functions.policy import Level
 from functions.roster.schedule import on_call
 from infra.config import load_config
@@ -90,24 +86,8 @@ def test_a_p2_gets_no_channel_by_policy():
     assert report.channels == []
 
 
-def _status(status: IncidentStatus) -> Any:
-    return lambda current, now: Decision(incident=current.model_copy(update={"status": status}))
-
-
-def test_the_channel_topic_is_set_once_per_status_however_many_updates_it_has(world, frozen_clock):
-    # Given a P0 whose channel opened with the topic "P0 · Investigating · …"
-    result = intake(load_event(ALARM), FakeLambdaContext())
-    opened = container.store().get(result["results"][0]["incident_id"])
-    assert opened is not None and opened.channel is not None
-    # When people post two updates once it is Identified
-    _, _, identified = apply_change(container.store(), opened.id, _status(IncidentStatus.IDENTIFIED))
-    assert identified is not None
-    for n in (1, 2):
-        container.channel_keeper().post(identified, Message(kind="update", subject="Update", text=f"update {n}"))
-        identified = container.store().get(identified.id) or identified
-    # Then Slack was asked to set the topic once for each status, not once per update
-    topics = [call.params["topic"] for call in world.slack_api.calls_to("conversations.setTopic")]
-    assert [topic.split(" · ")[1] for topic in topics] == ["Investigating", "Identified"]
+def pages(world) -> list[Any]:
+    return [m for m in world.delivered() if m.channel.startswith("sns:page")]
 
 
 def test_slack_refusing_the_channel_never_stops_the_notification(world, frozen_clock):
