@@ -234,7 +234,7 @@ class FirstResponse:
         if after.escalation_generation == before.escalation_generation:
             return
         started = self.escalator.reschedule(after, running, clock.now())
-        apply_change(self.store, after.id, record_execution(started))
+        apply_change(self.store, after.id, record_execution(started), known=after)  # just stored: no read
 
 
 _Send = Callable[[Incident, Message, str], bool]

@@ -21,6 +21,7 @@ from functions.escalation.executions import Escalator
 from functions.incident import Incident
 from functions.incident_store import (
     MAX_ATTEMPTS,
+    Change,
     ChangeFn,
     ConcurrentUpdate,
     DuplicateDelivery,
@@ -38,8 +39,7 @@ from functions.scenarios import Action, Classification, classify
 from functions.settings import Settings
 
 if TYPE_CHECKING:
-    from functions.first_response import FirstResponse
-    pass
+    from functions.first_response import FirstResponse, Underway
 
 
 class Result(StrEnum):
@@ -124,16 +124,10 @@ class Responder:
         underway = None
         if decision.created and decision.incident:
             decision.incident.linked_incident = last_resolved
-            decision.claims = self.first.opening_claims(decision.incident)
-            opening = [change_of(signal)] if decision.record_change else []
-            underway = self.first.begin(decision.incident, prepared, opening)  # the checks run beside the write
+            underway = self._begin(decision, prepared, [change_of(signal)] if decision.record_change else [])
         try:
-            stored = self.store.commit(decision, now=now, delivery_key=signal.dedup_key, signal=signal)
-        except (DuplicateDelivery, ConcurrentUpdate) as refused:
-            if underway is not None:
-                underway.abandon()
-            if isinstance(refused, ConcurrentUpdate):
-                raise
+            stored = self._commit(decision, underway, now=now, delivery_key=signal.dedup_key, signal=signal)
+        except DuplicateDelivery:
             return self._duplicate(signal, classification, current)  # applied between the read and this write
         if stored is None:
             return Outcome(result=Result.NO_CHANGE, name=signal.name, classification=classification)
@@ -142,6 +136,21 @@ class Responder:
             return Outcome(result=Result.OPENED, name=signal.name, incident_id=stored.id, classification=classification)
         self.follow_up(stored, decision, previous_execution=current.escalation_execution if current else None)
         return Outcome(result=Result.UPDATED, name=signal.name, incident_id=stored.id, classification=classification)
+
+    def _begin(self, decision: Decision, prepared: Future[None] | None, opening: Sequence[Change]) -> Underway:
+        """The opening's ledger claims, and its first response started: the checks run beside the write."""
+        assert decision.incident is not None
+        decision.claims = self.first.opening_claims(decision.incident)
+        return self.first.begin(decision.incident, prepared, opening)
+
+    def _commit(self, decision: Decision, underway: Underway | None, **write: Any) -> Incident | None:
+        """The write; a refused one (a duplicate, a conflict) stops what was started beside it."""
+        try:
+            return self.store.commit(decision, **write)
+        except (DuplicateDelivery, ConcurrentUpdate):
+            if underway is not None:
+                underway.abandon()
+            raise
 
     def _duplicate(self, signal: Signal, classification: Classification, current: Incident | None) -> Outcome:
         """Applied before: nothing to decide, but finish a first response a crash interrupted."""
@@ -157,29 +166,27 @@ class Responder:
     def declare(self, declaration: Declaration) -> Outcome:
         """A person's incident (D13): opened on its own, then the same first response as an alarm's."""
         service = self.settings.service(declaration.service)
+        now = clock.now()
+        decision = declare(declaration, service, now)
+        assert decision.incident is not None
         classification = Classification(
             scenario=declaration.kind,
             severity=declaration.severity,
             service=service.name,
             rule=None,
             action=Action.OPEN,
-            basis=f"declared by {declaration.by} via {declaration.via}",
+            basis=decision.incident.severity_reason,
         )
-        now = clock.now()
-        decision = declare(declaration, service, now)
-        assert decision.incident is not None
-        decision.claims = self.first.opening_claims(decision.incident)
         outcome = Outcome(
             result=Result.OPENED,
             name=declaration.title,
             incident_id=decision.incident.id,
             classification=classification,
         )
-        underway = self.first.begin(decision.incident, self.first.prefetch())
+        underway = self._begin(decision, self.first.prefetch(), ())
         try:
-            stored = self.store.commit(decision, now=now, delivery_key=declaration.delivery_key)
+            stored = self._commit(decision, underway, now=now, delivery_key=declaration.delivery_key)
         except DuplicateDelivery:
-            underway.abandon()
             existing = self.store.get(decision.incident.id)
             if existing is not None and not existing.first_response_done:
                 self.first.run(existing, fresh=False)
