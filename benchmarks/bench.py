@@ -111,7 +111,7 @@ def median_of(items: Any, key: str) -> float | None:
 
 
 def cold_start_rows(data: Any) -> list[Row]:
-    boto3 = number(data, "boto3_ms", "boto3_median_ms", "baseline_ms", "reference_ms")
+    boto3 = number(data, "boto3_ms", "boto3_median_ms")
     reference = "bare `import boto3`"
     rows = [
         Row("cold start", "intake as shipped: import + settings, median", number(data, "intake_ms", "intake_median_ms"),
@@ -120,8 +120,6 @@ def cold_start_rows(data: Any) -> list[Row]:
     optional = (
         ("  + the first alarm parsed and classified", ("first_event_ms",)),
         ("  floor: botocore + powertools + pydantic + 1 model", ("floor_ms",)),
-        ("  with byte-code", ("intake_compiled_ms", "compiled_ms")),
-        ("  the Lambda asset, no byte-code", ("intake_asset_ms", "asset_ms")),
     )
     for label, keys in optional:  # variants a version of the benchmark may or may not measure
         value = number(data, *keys)
@@ -131,18 +129,16 @@ def cold_start_rows(data: Any) -> list[Row]:
 
 
 def first_response_rows(data: Any) -> list[Row]:
-    wall = number(data, "first_response_s", "wall_s", "handler_s")
+    wall = number(data, "first_response_s")
     calls = number(data, "calls", "aws_calls")
     latency = number(data, "latency_ms")
     label = f"{calls:.0f} calls" if calls is not None else "its calls"
     figure = f"alarm in -> notified + escalating, {latency:.0f} ms/call" if latency else "alarm in -> notified"
     chain = number(data, "chain")
-    floor = number(data, "longest_chain_floor_s", "floor_s")
-    if floor is None and chain is not None and latency:
-        floor = chain * latency / 1000
+    floor = chain * latency / 1000 if chain is not None and latency else None
     chain_label = f"its chain of {chain:.0f} dependent calls" if chain is not None else "its longest dependent chain"
     rows = [
-        Row("first response", figure, wall, "s", f"serial sum of {label}", number(data, "serial_s", "serial_sum_s")),
+        Row("first response", figure, wall, "s", f"serial sum of {label}", number(data, "serial_s")),
         Row("first response", "  same wall", wall, "s", chain_label, floor),
     ]
     page = number(data, "first_page_s")
@@ -159,7 +155,7 @@ def diagnostics_rows(data: Any) -> list[Row]:
     calls = number(data, "aws_calls", "calls")
     label = f"{calls:.0f} calls" if calls is not None else "its calls"
     return [
-        Row("diagnostics", "service-down checks, 100 ms/call", number(data, "first_response_s", "wall_s"), "s",
+        Row("diagnostics", "service-down checks, 100 ms/call", number(data, "first_response_s"), "s",
             f"serial sum of {label}", number(data, "serial_s"))
     ]  # fmt: skip
 

@@ -78,11 +78,11 @@ def _cache_key(context: Mapping[str, Any]) -> str:
     digest = hashlib.sha256(json.dumps(context, sort_keys=True, default=str).encode())
     sources = [
         *sorted((REPO_ROOT / "infra").rglob("*.py")),
-        *sorted((REPO_ROOT / "functions" / "roster").rglob("*.py")),  # the roster parameter's JSON
-        REPO_ROOT / "functions" / "policy.py",
-        REPO_ROOT / "functions" / "services.py",
-        REPO_ROOT / "functions" / "settings.py",
-        REPO_ROOT / "functions" / "incident_store.py",
+        # all of functions/: the constructs read the policy, the roster, the metric names, the status
+        # page's CSP hashes of its template, and the code asset's hash is in the template
+        *sorted(
+            path for path in (REPO_ROOT / "functions").rglob("*") if path.is_file() and "__pycache__" not in path.parts
+        ),
         REPO_ROOT / "responder.config.json",
         REPO_ROOT / "pyproject.toml",
     ]

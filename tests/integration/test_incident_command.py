@@ -12,6 +12,7 @@ import pytest
 
 from functions import container
 from functions.handlers.alarm_intake import handler as intake
+from functions.notifications.render import page_message
 from functions.policy import Level
 from functions.roster.schedule import on_call
 from infra.config import load_config
@@ -86,10 +87,6 @@ def test_a_p2_gets_no_channel_by_policy():
     assert report.channels == []
 
 
-def pages(world) -> list[Any]:
-    return [m for m in world.delivered() if m.channel.startswith("sns:page")]
-
-
 def test_slack_refusing_the_channel_never_stops_the_notification(world, frozen_clock):
     # Given Slack rate-limits channel creation far past the client's patience
     world.slack_api.rate_limit("conversations.create", retry_after=60, times=5)
@@ -108,8 +105,12 @@ def test_a_broken_roster_is_said_in_the_page_instead_of_a_name(world, frozen_clo
     del document["levels"]["L3"]
     world.clients.ssm.put_parameter(Name=ROSTER_PARAMETER, Value=json.dumps(document), Overwrite=True)
     container.reset()
-    # When a page is rendered for L1
+    # When an alarm opens a P0 and its L1 page is rendered with the roster's answer
+    result = intake(load_event(ALARM), FakeLambdaContext())
+    incident = container.store().get(result["results"][0]["incident_id"])
+    assert incident is not None
     holder = container.roster().holder(Level.L1, OPENED)
-    # Then nobody is named and the reason is the roster's one-line error, naming the parameter and the level
+    page = page_message(incident, Level.L1, OPENED, None, holder)
+    # Then nobody is named and the page says why: the roster's one-line error, naming the parameter and the level
     assert holder.name is None
-    assert holder.missing.startswith(f"SSM parameter {ROSTER_PARAMETER}: levels.L3: missing")
+    assert f"(no roster: SSM parameter {ROSTER_PARAMETER}: levels.L3: missing" in page.text
