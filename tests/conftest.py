@@ -54,6 +54,36 @@ def own_fields(row: EventRule) -> dict[str, tuple[str, ...]]:
     return fields | {field: values[:1] for field, values in row.when.items()}
 
 
+FAKE_AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials for moto, and none of the developer's profile or endpoint leaking in."""
+    for key, value in FAKE_AWS_ENV.items():
+        monkeypatch.setenv(key, value)
+    for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_REGION"):
+        monkeypatch.delenv(key, raising=False)
+
+
+def streamed_table(db: Any, name: str, range_key: bool = True) -> None:
+    """A pk (and sk) table with a NEW_AND_OLD_IMAGES stream, as the incident table is."""
+    keys = ["pk", "sk"] if range_key else ["pk"]
+    db.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": key, "KeyType": kind} for key, kind in zip(keys, ("HASH", "RANGE"), strict=False)],
+        AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"} for key in keys],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+
+
 @pytest.fixture
 def world() -> Iterator[Any]:
     """moto with the responder's table, topics, Slack capture and secrets; handlers' env pointed at it."""

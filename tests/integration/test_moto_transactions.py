@@ -23,41 +23,20 @@ from moto.dynamodb.models.table import Table
 from local.moto_fidelity import atomic_dynamodb_writes
 from local.moto_transactions import journaled_transactions
 from local.streams import MOTO_STREAMS_CONFIG
+from tests.conftest import streamed_table
 
 RANGE_TABLE = "journal-probe"
 HASH_TABLE = "journal-probe-hash"
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+pytestmark = pytest.mark.usefixtures("aws_env")
 
 
 @contextmanager
 def tables() -> Iterator[Any]:
     with mock_aws():
         db = boto3.client("dynamodb")
-        stream = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
-        db.create_table(
-            TableName=RANGE_TABLE,
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-            StreamSpecification=stream,
-        )
-        db.create_table(
-            TableName=HASH_TABLE,
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-            StreamSpecification=stream,
-        )
+        streamed_table(db, RANGE_TABLE)
+        streamed_table(db, HASH_TABLE, range_key=False)
         yield db
-
-
-@pytest.fixture(autouse=True)
-def _credentials(monkeypatch) -> None:
-    for name, value in CREDENTIALS.items():
-        monkeypatch.setenv(name, value)
 
 
 def _key(table: str, pk: str, sk: str) -> dict[str, Any]:

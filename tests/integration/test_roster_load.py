@@ -18,11 +18,7 @@ NAME = "/runbook-responder-dev/roster"
 
 
 @pytest.fixture
-def ssm(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
-        monkeypatch.setenv(key, value)
-    for key in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_REGION"):
-        monkeypatch.delenv(key, raising=False)
+def ssm(aws_env: None) -> Iterator[Any]:
     with mock_aws():
         yield boto3.client("ssm", region_name="eu-west-1")
 

@@ -11,30 +11,16 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from local.streams import StreamPump
+from tests.conftest import streamed_table
 
 TABLE = "stream-probe"
 
 
 @pytest.fixture
-def db(monkeypatch) -> Iterator[Any]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
+def db(aws_env: None) -> Iterator[Any]:
     with mock_aws():
         db = boto3.client("dynamodb")
-        db.create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-        )
+        streamed_table(db, TABLE)
         yield db
 
 
