@@ -174,7 +174,7 @@ def escalation_runner() -> EscalationRunner:
     from functions.maintenance.alarm_states import AlarmStates
 
     config = settings()
-    synthetic = frozenset(service.name for service in config.SERVICES if service.synthetic)
+    synthetic = _synthetic_services()
     return EscalationRunner(
         store(),
         messenger(),

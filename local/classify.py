@@ -10,12 +10,13 @@ from functions.intake.parse import Command, Rejected, parse_event
 from functions.intake.signal import Signal
 from functions.maintenance.window import MaintenanceWindow
 from functions.scenarios import classify
+from functions.services import ServiceConfig
 from functions.settings import load_settings
 
 
 def classify_event(event: Any) -> list[dict[str, Any]]:
     """One dict per record: the classification, or `{"error": reason}` for a record we cannot read."""
-    services = load_settings({"INCIDENT_TABLE": "offline", **_services_env()}).SERVICES
+    services = offline_services()
     lines: list[dict[str, Any]] = []
     for record in parse_event(event):
         if isinstance(record, Rejected):
@@ -82,7 +83,9 @@ def _window_line(window_id: str, service: str, action: str, transport: str, at: 
     }
 
 
-def _services_env() -> dict[str, str]:
+def offline_services() -> tuple[ServiceConfig, ...]:
+    """The services as the functions would read them ($SERVICES, else the runbook's), with no AWS."""
     import os
 
-    return {"SERVICES": os.environ["SERVICES"]} if "SERVICES" in os.environ else {}
+    services = {"SERVICES": os.environ["SERVICES"]} if "SERVICES" in os.environ else {}
+    return load_settings({"INCIDENT_TABLE": "offline", **services}).SERVICES

@@ -23,7 +23,7 @@ from typing import Any
 from functions import clock
 from functions.declared.declaration import DeclarationError, declaration, parse_slash_command
 from functions.maintenance.window import WindowError, window
-from functions.settings import load_settings
+from local.classify import offline_services
 from local.errors import InputError
 from local.humans import signed_headers
 
@@ -87,9 +87,4 @@ def _api_key(secret_id: str | None) -> str:
 
 
 def _service_names() -> list[str]:
-    services = load_settings({"INCIDENT_TABLE": "offline", **_services_env()}).SERVICES
-    return [service.name for service in services if not service.synthetic]
-
-
-def _services_env() -> dict[str, str]:
-    return {"SERVICES": os.environ["SERVICES"]} if "SERVICES" in os.environ else {}
+    return [service.name for service in offline_services() if not service.synthetic]
