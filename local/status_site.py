@@ -18,17 +18,27 @@ from urllib.parse import urlsplit
 from botocore.exceptions import ClientError
 
 from functions.status_page.publisher import PAGE_KEY
-from functions.status_page.render import content_security_policy
 
 
-def security_headers() -> dict[str, str]:
-    """The values infra/constructs/status_page.py's response headers policy sets."""
+def security_headers(template: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """The headers the stack's CloudFront response headers policy sets, read from the synthesized
+    template (infra.synth caches it), so the local site serves what the deployed one does."""
+    if template is None:
+        from infra.synth import synthesize_template
+
+        template = synthesize_template()
+    (policy,) = [resource["Properties"]["ResponseHeadersPolicyConfig"] for resource in template["Resources"].values()
+                 if resource["Type"] == "AWS::CloudFront::ResponseHeadersPolicy"]  # fmt: skip
+    security = policy["SecurityHeadersConfig"]
+    hsts = security["StrictTransportSecurity"]
     return {
-        "Content-Security-Policy": content_security_policy(),
-        "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
-        "X-Content-Type-Options": "nosniff",
-        "X-Frame-Options": "DENY",
-        "Referrer-Policy": "no-referrer",
+        "Content-Security-Policy": security["ContentSecurityPolicy"]["ContentSecurityPolicy"],
+        "Strict-Transport-Security": f"max-age={hsts['AccessControlMaxAgeSec']}"
+        + ("; includeSubDomains" if hsts.get("IncludeSubdomains") else "")
+        + ("; preload" if hsts.get("Preload") else ""),
+        **({"X-Content-Type-Options": "nosniff"} if "ContentTypeOptions" in security else {}),
+        "X-Frame-Options": security["FrameOptions"]["FrameOption"],
+        "Referrer-Policy": security["ReferrerPolicy"]["ReferrerPolicy"],
     }
 
 

@@ -173,6 +173,21 @@ def test_every_response_carries_the_pages_csp_and_the_security_headers(site):
     assert behavior["ResponseHeadersPolicyId"] == {"Ref": policy_id}
 
 
+def test_the_local_site_serves_the_headers_the_distribution_sets(site):
+    # Given the construct's template, when the local site (tests/ui, screenshots) reads its headers from it
+    from local.status_site import security_headers
+
+    headers = security_headers(site.template)
+    # Then a visitor gets the same policy locally as from CloudFront
+    assert headers == {
+        "Content-Security-Policy": content_security_policy(),
+        "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "no-referrer",
+    }
+
+
 def test_cfn_lint_is_clean_with_its_defaults(site, custom_domain):
     # Nothing ignored, not even W3005 (the wiring stack's scaffolding Lambda is not the construct)
     for synthesized in (site, custom_domain):
