@@ -13,13 +13,15 @@ the registry is built, so a malformed check fails at import, never silently at a
 
 from __future__ import annotations
 
+import threading
 import typing
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -67,6 +69,30 @@ class RecordedChanges:
         return self._read()
 
 
+T = TypeVar("T")
+
+
+class SharedReads:
+    """Reads that two checks of one run both need (ECS DescribeServices: the service's state and its
+    deployments): the first to ask makes the call, the other waits for the same answer or error."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._reads: dict[tuple[str, ...], Future[Any]] = {}
+
+    def once(self, key: tuple[str, ...], read: Callable[[], T]) -> T:
+        with self._lock:
+            future, mine = self._reads.get(key), False
+            if future is None:
+                future, mine = self._reads.setdefault(key, Future()), True
+        if mine:
+            try:
+                future.set_result(read())
+            except Exception as error:  # the other check gets the same error, to report as its own
+                future.set_exception(error)
+        return typing.cast(T, future.result())
+
+
 class CheckContext(BaseModel, defer_build=True):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -78,6 +104,17 @@ class CheckContext(BaseModel, defer_build=True):
     opened_at: datetime
     alarm_names: list[str] = []
     changes: RecordedChanges = Field(default_factory=RecordedChanges)
+    reads: SharedReads = Field(default_factory=SharedReads)
+
+
+def describe_service(ctx: CheckContext, clients: AwsClients) -> dict[str, Any]:
+    """ECS DescribeServices of the incident's service, once per run: ecs_service and recent_deployments
+    both read it, side by side."""
+    svc = ctx.service
+    return ctx.reads.once(
+        ("ecs.describe_services", svc.cluster, svc.ecs_service),
+        lambda: clients.ecs.describe_services(cluster=svc.cluster, services=[svc.ecs_service]),
+    )
 
 
 class Params(BaseModel, defer_build=True):

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from functions.aws import AwsClients
 from functions.diagnostics import base
-from functions.diagnostics.base import CheckContext, Finding, Status
+from functions.diagnostics.base import CheckContext, Finding, Status, describe_service
 
 CLIENTS = ("ecs",)
 
@@ -39,7 +39,7 @@ def ecs_service(ctx: CheckContext, clients: AwsClients, params: Params) -> Findi
     # both reads at once, so the check is two calls deep, not three.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ecs-stopped") as pool:
         stopped_tasks = pool.submit(_recent_stopped_tasks, ctx, clients, params)
-        response = clients.ecs.describe_services(cluster=svc.cluster, services=[svc.ecs_service])
+        response = describe_service(ctx, clients)
         stopped = stopped_tasks.result()
     if not response.get("services"):
         reasons = ", ".join(f.get("reason", "?") for f in response.get("failures", [])) or "not returned"

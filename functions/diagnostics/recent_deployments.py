@@ -11,7 +11,7 @@ from pydantic import Field
 
 from functions.aws import AwsClients
 from functions.diagnostics import base
-from functions.diagnostics.base import CheckContext, Finding, Status
+from functions.diagnostics.base import CheckContext, Finding, Status, describe_service
 from functions.incident_store import Change
 
 CLIENTS = ("ecs",)
@@ -49,7 +49,7 @@ def recent_deployments(ctx: CheckContext, clients: AwsClients, params: Params) -
     # service is described, and list again only when the service runs another family.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="revisions") as pool:
         guessed = pool.submit(_revision_arns, clients, svc.name, params.revisions)
-        services = clients.ecs.describe_services(cluster=svc.cluster, services=[svc.ecs_service])["services"]
+        services = describe_service(ctx, clients)["services"]
         deployments: list[dict[str, Any]] = services[0].get("deployments", []) if services else []
         current_td = services[0].get("taskDefinition", "") if services else ""
         family = (current_td.rsplit("/", 1)[-1].rsplit(":", 1)[0]) if current_td else svc.name

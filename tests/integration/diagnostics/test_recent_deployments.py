@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from functions.diagnostics import Status
+from functions.diagnostics import Status, run_checks
 from functions.diagnostics.base import RecordedChanges
 from functions.incident_store import Change
 from tests.integration.diagnostics.conftest import run
@@ -99,3 +99,15 @@ def test_ecs_own_failed_state_ranks_first_without_any_recorded_event(seeded, cli
     )
     # And says the rollback is already under way, instead of suggesting one
     assert finding.summary.endswith("; ECS is rolling back to flask-sre-challenge:1")
+
+
+def test_the_service_is_described_once_for_both_ecs_checks(seeded, clients):
+    # Given a service-down world, and both checks that read the ECS service in one run
+    ctx = seeded("service-down")
+    described: list[str] = []
+    clients.ecs.meta.events.register("before-call.ecs.DescribeServices", lambda **_: described.append("call"))
+    # When the runner runs them side by side
+    findings = run_checks(["ecs_service", "recent_deployments"], ctx, clients, budget_seconds=10)
+    # Then both report from the same DescribeServices answer
+    assert [f.status for f in findings] == [Status.CRITICAL, Status.CRITICAL]
+    assert described == ["call"]
