@@ -34,7 +34,7 @@ from moto import mock_aws
 from functions.aws import AwsClients, new_session
 from functions.diagnostics import CHECKS, CheckContext, Finding, run_checks
 from functions.policy import RUNBOOK, Severity
-from functions.services import ServiceConfig
+from local.config import configured_services
 from local.seed import seed_world, with_overrides
 from local.seed_health import stop_health_servers
 
@@ -128,7 +128,8 @@ def diagnostics_benchmark(
     with mock_aws():
         try:
             seeding = AwsClients(new_session(region))
-            service = with_overrides(ServiceConfig(), seed_world(seeding, ServiceConfig(), scenario, now))
+            sample = configured_services()[0]
+            service = with_overrides(sample, seed_world(seeding, sample, scenario, now))
             session = new_session(region)
             meter = CallMeter(latency_ms / 1000)
             meter.install(session)

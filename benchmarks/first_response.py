@@ -223,8 +223,8 @@ def first_response_benchmark(
     from functions.intake.parse import parse_event
     from functions.intake.signal import Signal
     from functions.scenarios import classify
-    from functions.services import DEFAULT_SERVICES
     from infra.synth import synthesize_template
+    from local.config import configured_services
     from local.lambda_context import FakeLambdaContext
     from local.seed import seed_world, with_overrides
     from local.seed_health import stop_health_servers
@@ -241,7 +241,7 @@ def first_response_benchmark(
     with local_world() as world:
         driver = None
         try:
-            scenario = classify(signal, DEFAULT_SERVICES).scenario
+            scenario = classify(signal, configured_services()).scenario
             now = datetime.now(UTC)  # real time: the state machine's first Wait is "now"
             seeded = [with_overrides(s, seed_world(world.clients, s, scenario, now)) for s in world.services]
             machine = install_escalation(world.clients, template, TABLE, world.topics, world.bridge)

@@ -35,7 +35,7 @@ from functions.intake.signal import MetricRef, Signal
 from functions.lifecycle import decide
 from functions.notifications.graph import GraphMaker, graphed_alarm, metric_widget
 from functions.scenarios import classify
-from functions.services import DEFAULT_SERVICES, ServiceConfig
+from local.config import configured_services
 from local.metric_image import metric_widget_images, render
 from local.world import FAKE_CREDENTIALS, REGION, environment
 
@@ -55,7 +55,8 @@ def _incident(name: str, now: datetime) -> Incident:
     signal = parse_event(json.loads((EVENTS / name).read_text(encoding="utf-8")))[0]
     assert isinstance(signal, Signal)
     moved = signal.model_copy(update={"occurred_at": now - timedelta(minutes=20)})
-    incident = decide(None, moved, classify(moved, DEFAULT_SERVICES), ServiceConfig(), now).incident
+    services = configured_services()
+    incident = decide(None, moved, classify(moved, services), services[0], now).incident
     assert incident is not None
     return incident
 

@@ -14,6 +14,7 @@ from functions.incident import Incident, TimelineEntry
 from functions.lifecycle import Decision
 from functions.observability import logger
 from functions.policy import RUNBOOK, Runbook
+from functions.policy.effective import service_policy
 from functions.services import ServiceConfig
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ class Diagnoser:
         self, incident: Incident, service: ServiceConfig, opening: Sequence[Change] = ()
     ) -> tuple[list[Finding], Reclassification | None]:
         """`opening`: the change the opening event records, which its own write may not have stored yet."""
-        from functions.diagnostics import run_checks
+        from functions.diagnostics import applicable, run_checks
         from functions.diagnostics.base import CheckContext, RecordedChanges
         from functions.severity import reclassify
 
@@ -58,7 +59,7 @@ class Diagnoser:
             opened_at=incident.opened_at,
             alarm_names=list(incident.alarms),
         )
-        checks = self._runbook.scenario(incident.scenario).checks
+        checks = applicable(self._runbook.scenario(incident.scenario).checks, service)
         # The recorded changes are read beside the checks; the one check that needs them waits for them.
         reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recent-changes")
         try:
@@ -91,7 +92,7 @@ def _finished(pending: Future[list[Change]], timeout: float) -> list[Change]:
 
 
 def record_diagnosis(
-    findings: list[Finding], change: Reclassification | None, runbook: Runbook = RUNBOOK
+    findings: list[Finding], change: Reclassification | None, service: ServiceConfig, runbook: Runbook = RUNBOOK
 ) -> Any:
     """A change for `apply_change`: store the findings; follow the evidence if it calls for more."""
 
@@ -104,14 +105,16 @@ def record_diagnosis(
         incident.actions_taken.append(f"Automatic diagnostics: {verdicts}")
         timeline = [TimelineEntry(at=now, kind="diagnosed", text=f"Diagnostics ran: {verdicts}")]
         if change is not None:
-            timeline.append(_follow_evidence(incident, change, now, runbook))
+            timeline.append(_follow_evidence(incident, change, service, now, runbook))
         incident.updated_at = now
         return Decision(incident=incident, timeline=timeline)
 
     return apply
 
 
-def _follow_evidence(incident: Incident, change: Reclassification, now: datetime, runbook: Runbook) -> TimelineEntry:
+def _follow_evidence(
+    incident: Incident, change: Reclassification, service: ServiceConfig, now: datetime, runbook: Runbook
+) -> TimelineEntry:
     scenario = runbook.scenario(change.scenario)
     text = (
         f"Evidence re-classified {incident.severity.value} {incident.scenario} → "
@@ -122,7 +125,7 @@ def _follow_evidence(incident: Incident, change: Reclassification, now: datetime
         incident.next_update_at = min(incident.next_update_at, now + cadence)
     incident.severity = change.severity
     incident.scenario = scenario.name
-    incident.impact = scenario.impact
+    incident.impact = service_policy(service, runbook).text(scenario.impact)
     incident.severity_reason = f"diagnostics rule {change.rule}: {change.reason}"
     incident.actions_taken.append(f"Severity set to {change.severity.value} ({scenario.title}) by the evidence")
     return TimelineEntry(at=now, kind="severity", text=text)

@@ -144,7 +144,8 @@ class FirstResponse:
         """The scenario's checks; None for a redelivery that diagnosed before."""
         if incident.findings:
             return None
-        return record_diagnosis(*self.diagnose(incident, self.settings.service(incident.service), opening))
+        service = self.settings.service(incident.service)
+        return record_diagnosis(*self.diagnose(incident, service, opening), service=service)
 
     def _diagnose(
         self,

@@ -24,8 +24,9 @@ from functions.incident import (
 from functions.intake.signal import BAND_COMPARISONS, AlarmMetric, AlarmState, Signal, SignalSource
 from functions.maintenance.window import MaintenanceWindow
 from functions.policy import RUNBOOK, AlarmRule, Level, Runbook, Scenario
-from functions.scenarios import Action, Classification
-from functions.services import ServiceConfig
+from functions.policy.effective import service_policy
+from functions.scenarios import Action, Classification, carried_dimensions
+from functions.services import UNASSIGNED, ServiceConfig
 from functions.status_page.public import public_by_policy, public_update
 
 
@@ -102,7 +103,7 @@ def _decide(
     if classification.action is Action.OPEN:
         return _alarm_fires(current, signal, classification, service, now)
     if classification.action is Action.RESOLVE:
-        return _alarm_clears(current, signal, classification, now)
+        return _alarm_clears(current, signal, classification, service, now)
     return _note(current, signal, now, "insufficient-data", f"{signal.name} has INSUFFICIENT_DATA (D10)")
 
 
@@ -125,11 +126,11 @@ def _open(
         scenario=scenario.name,
         severity=classification.severity,
         title=f"{scenario.title}: {signal.name}",
-        impact=scenario.impact,
-        affected_systems=service.affected_systems(scenario.affected) or [service.name],
+        impact=service_policy(service, runbook).text(scenario.impact),
+        affected_systems=_affected(service, scenario, signal),
         opened_at=opened_at,
         updated_at=now,
-        alarms=_member(signal, classification, runbook) if signal.source is SignalSource.ALARM else {},
+        alarms=_member(signal, classification, service, runbook) if signal.source is SignalSource.ALARM else {},
         severity_reason=classification.basis,
         next_update_at=now + timedelta(seconds=severity.update_every_seconds),
         maintenance=hold,
@@ -184,9 +185,18 @@ def _tell_public(incident: Incident, now: datetime, text: str | None = None) -> 
         incident.public_updates.append(public_update(incident, incident.status, now, text))
 
 
-def _member(signal: Signal, classification: Classification, runbook: Runbook = RUNBOOK) -> dict[str, MemberAlarm]:
+def _affected(service: ServiceConfig, scenario: Scenario, signal: Signal | None = None) -> list[str]:
+    """The scenario's systems the service has; for an unassigned alarm, what it carried (D8)."""
+    if service.name == UNASSIGNED and signal is not None:
+        return carried_dimensions(signal) or [service.name]
+    return service.affected_systems(scenario.affected) or [service.name]
+
+
+def _member(
+    signal: Signal, classification: Classification, service: ServiceConfig, runbook: Runbook = RUNBOOK
+) -> dict[str, MemberAlarm]:
     assert classification.severity is not None and classification.scenario is not None
-    rule = runbook.rule(classification.rule) if classification.rule else None
+    rule = service_policy(service, runbook).rule(classification.rule) if classification.rule else None
     return {
         signal.name: MemberAlarm(
             name=signal.name,
@@ -223,7 +233,7 @@ def _alarm_fires(
     if member and member.since >= signal.occurred_at:
         return Decision()  # an older or same transition arriving late: the incident already knows more
     incident = current.model_copy(deep=True)
-    incident.alarms.update(_member(signal, classification))
+    incident.alarms.update(_member(signal, classification, service))
     incident.updated_at = now
     timeline: list[TimelineEntry] = []
     notify: list[Notify] = []
@@ -239,7 +249,7 @@ def _alarm_fires(
         timeline.append(_entry(now, "joined", f"{signal.name} joined ({classification.basis})"))
     if classification.severity.outranks(incident.severity):
         was_held = held(incident)
-        timeline.append(_upgrade(incident, signal.name, classification, now))
+        timeline.append(_upgrade(incident, signal.name, classification, service, now))
         incident.public = _public(incident, RUNBOOK.scenario(incident.scenario), service, RUNBOOK)
         _tell_public(incident, now)
         if was_held and not held(incident):
@@ -250,28 +260,32 @@ def _alarm_fires(
     return Decision(incident=incident, timeline=timeline, notify=notify, escalate=escalate)
 
 
-def _upgrade(incident: Incident, cause: str, classification: Classification, now: datetime) -> TimelineEntry:
+def _upgrade(
+    incident: Incident, cause: str, classification: Classification, service: ServiceConfig, now: datetime
+) -> TimelineEntry:
     """A more severe alarm raises the incident: severity, scenario, impact and update cadence follow."""
     assert classification.severity is not None and classification.scenario is not None
     scenario = RUNBOOK.scenario(classification.scenario)
     previous = incident.severity
     incident.severity = classification.severity
     incident.scenario = scenario.name
-    incident.impact = scenario.impact
+    incident.impact = service_policy(service).text(scenario.impact)
     incident.severity_reason = f"{cause}: {classification.basis}"
     text = f"Severity {previous.value} → {classification.severity.value} ({scenario.title}): {cause}"
     incident.actions_taken.append(text)
     return _entry(now, "severity", text)
 
 
-def _alarm_clears(current: Incident, signal: Signal, classification: Classification, now: datetime) -> Decision:
+def _alarm_clears(
+    current: Incident, signal: Signal, classification: Classification, service: ServiceConfig, now: datetime
+) -> Decision:
     member = current.alarms.get(signal.name)
     if member is not None and member.since >= signal.occurred_at:
         return Decision()  # older than what the incident knows
     if member is None or member.state is AlarmState.OK:
         # Remember the OK quietly: its own older ALARM, if delivered after it, must not fire.
         incident = current.model_copy(deep=True)
-        incident.alarms.update(_member(signal, classification))
+        incident.alarms.update(_member(signal, classification, service))
         return Decision(incident=incident)
     incident = current.model_copy(deep=True)
     incident.alarms[signal.name] = member.model_copy(update={"state": AlarmState.OK, "since": signal.occurred_at})
@@ -324,7 +338,7 @@ def _info_signal(
         if classification.action is Action.OPEN and severity is not None and severity.outranks(incident.severity):
             # An event that means breakage raises the open incident like a more severe alarm does (D16).
             was_held = held(incident, runbook)
-            timeline.append(_upgrade(incident, signal.name, classification, now))
+            timeline.append(_upgrade(incident, signal.name, classification, service, now))
             if was_held and not held(incident, runbook):
                 timeline.append(_entry(now, "maintenance", _hold_text(incident, runbook)))
             notify = [] if held(incident, runbook) else [Notify.UPDATE]  # a held incident stays quiet (D14)
@@ -451,8 +465,8 @@ def declare(declaration: Declaration, service: ServiceConfig, now: datetime, run
         scenario=scenario.name,
         severity=declaration.severity,
         title=f"{scenario.title}: {declaration.title}",
-        impact=declaration.impact or scenario.impact,
-        affected_systems=service.affected_systems(scenario.affected) or [service.name],
+        impact=declaration.impact or service_policy(service, runbook).text(scenario.impact),
+        affected_systems=_affected(service, scenario),
         opened_at=declaration.declared_at,
         updated_at=now,
         severity_reason=basis,

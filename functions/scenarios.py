@@ -8,7 +8,8 @@ from pydantic import BaseModel, ConfigDict
 
 from functions.intake.signal import AlarmState, Signal, SignalSource
 from functions.policy import RUNBOOK, AlarmRule, EventAction, Runbook, Severity
-from functions.services import ServiceConfig
+from functions.policy.effective import ServicePolicy, service_policy
+from functions.services import UNASSIGNED, ServiceConfig
 
 
 class Action(StrEnum):
@@ -37,7 +38,7 @@ def classify(signal: Signal, services: Sequence[ServiceConfig], runbook: Runbook
     if signal.source is SignalSource.UNKNOWN:
         return _ignored(signal.reason)
     if signal.source is SignalSource.ALARM:
-        return _classify_alarm(signal, resolve_service(signal, services, fallback=True), runbook)
+        return _classify_alarm(signal, owner(signal, services), runbook)
     return _classify_event(signal, services, runbook)
 
 
@@ -45,33 +46,58 @@ def _ignored(basis: str) -> Classification:
     return Classification(scenario=None, severity=None, service=None, rule=None, action=Action.IGNORE, basis=basis)
 
 
-def _classify_alarm(signal: Signal, service: str | None, runbook: Runbook) -> Classification:
-    rule, basis = _match_rule(signal, runbook)
+def _classify_alarm(signal: Signal, service: ServiceConfig | None, runbook: Runbook) -> Classification:
     action = _ALARM_ACTIONS.get(signal.state, Action.UPDATE) if signal.state else Action.UPDATE
+    if service is None:
+        return _unassigned(signal, action, runbook)
+    rule, basis = _match_rule(signal, service_policy(service, runbook))
     if rule is None:
         return Classification(
             scenario=runbook.unknown_alarm_scenario,
             severity=runbook.unknown_alarm_severity,
-            service=service,
+            service=service.name,
             rule=None,
             action=action,
             basis=basis,
         )
     return Classification(
-        scenario=rule.scenario, severity=rule.severity, service=service, rule=rule.rule, action=action, basis=basis
+        scenario=rule.scenario, severity=rule.severity, service=service.name, rule=rule.rule, action=action, basis=basis
     )
 
 
-def _match_rule(signal: Signal, runbook: Runbook) -> tuple[AlarmRule | None, str]:
+def _unassigned(signal: Signal, action: Action, runbook: Runbook) -> Classification:
+    """D8: an alarm that names no configured service opens unassigned at the policy's default."""
+    carried = ", ".join(carried_dimensions(signal)) or "no dimensions"
+    default = runbook.unknown_alarm_severity.value
+    return Classification(
+        scenario=runbook.unknown_alarm_scenario,
+        severity=runbook.unknown_alarm_severity,
+        service=UNASSIGNED,
+        rule=None,
+        action=action,
+        basis=f"names no configured service ({carried}): opened unassigned at the policy default {default} (D8)",
+    )
+
+
+def carried_dimensions(signal: Signal) -> list[str]:
+    """What the signal names, for a person to find its owner: `Namespace/Metric Dim=Value`, resources."""
+    named = [
+        f"{metric.namespace}/{metric.name} " + " ".join(f"{key}={value}" for key, value in metric.dimensions.items())
+        for metric in signal.metrics
+    ]
+    return [line.strip() for line in named] + list(signal.resources)
+
+
+def _match_rule(signal: Signal, policy: ServicePolicy) -> tuple[AlarmRule | None, str]:
     if signal.marker and signal.marker.rule:
-        rule = runbook.rule(signal.marker.rule)
+        rule = policy.rule(signal.marker.rule)
         if rule:
             return rule, f"alarm marker rule={rule.rule}"
     for metric in signal.metrics:
-        for candidate in runbook.alarm_rules:
+        for candidate in policy.rules.values():
             if (metric.namespace, metric.name) in _hints(candidate, metric.namespace):
                 return candidate, f"metric {metric.namespace}/{metric.name}"
-    default = runbook.unknown_alarm_severity.value
+    default = policy.runbook.unknown_alarm_severity.value
     return None, f"alarm not named by the runbook: policy default {default} (D8)"
 
 
@@ -89,17 +115,15 @@ def _classify_event(signal: Signal, services: Sequence[ServiceConfig], runbook: 
     basis = f"{row.label}: {row.reason}"
     if row.action is EventAction.IGNORE:
         return _ignored(basis)
-    service = resolve_service(signal, services, fallback=False)
+    service = owner(signal, services)
     if service is None and row.action is EventAction.TIMELINE:
         return _ignored(f"{signal.source.value} event names no resource of a configured service")
     if service is None:
-        service = resolve_service(signal, services, fallback=True)
-        owner = f"the one configured service, {service}" if service else "no one service: opened unassigned"
-        basis += f"; it names no resource of a configured service, so it goes to {owner} (D17)"
+        basis += "; it names no resource of a configured service, so it opens unassigned (D17)"
     return Classification(
         scenario=row.scenario,
         severity=row.severity,
-        service=service,
+        service=service.name if service else UNASSIGNED,
         rule=None,
         action=Action.OPEN if row.action is EventAction.OPEN else Action.TIMELINE,
         basis=basis,
@@ -109,23 +133,20 @@ def _classify_event(signal: Signal, services: Sequence[ServiceConfig], runbook: 
 _TOKEN_SPLIT = re.compile(r"[/:,\s]+")
 
 
-def resolve_service(signal: Signal, services: Sequence[ServiceConfig], fallback: bool) -> str | None:
-    """The marker's service, else the service whose resource names the signal mentions.
-
-    An alarm is never dropped (D8): with one service configured it belongs to that service.
-    """
-    known = {service.name for service in services}
-    if signal.marker and signal.marker.service in known:
-        return signal.marker.service
+def owner(signal: Signal, services: Sequence[ServiceConfig]) -> ServiceConfig | None:
+    """The marker's service, else the service whose resource names the signal mentions, else none:
+    a signal is never given to a service it does not name (D8, D17)."""
+    by_name = {service.name: service for service in services}
+    if signal.marker and signal.marker.service in by_name:
+        return by_name[signal.marker.service]
     tokens = _signal_tokens(signal)
     for service in services:
         if tokens & service.resource_names():
-            return service.name
+            return service
     for service in services:
         if signal.name.startswith(f"{service.name}-"):
-            return service.name
-    real = [service for service in services if not service.synthetic]
-    return real[0].name if fallback and len(real) == 1 else None
+            return service
+    return None
 
 
 def _signal_tokens(signal: Signal) -> set[str]:

@@ -11,7 +11,7 @@ from functools import cache
 from pydantic import BaseModel, ConfigDict, Field, Json, ValidationError
 
 from functions.policy import Level, Severity
-from functions.services import DEFAULT_SERVICES, ServiceConfig
+from functions.services import UNASSIGNED, ServiceConfig
 
 
 class SettingsError(Exception):
@@ -30,7 +30,7 @@ class Settings(BaseModel, defer_build=True):
     )
     SLACK_WEBHOOK_SECRET_ID: str = ""
     SLACK_WEBHOOK_PARAMETER: str = ""
-    SERVICES: Json[tuple[ServiceConfig, ...]] = DEFAULT_SERVICES
+    SERVICES: Json[tuple[ServiceConfig, ...]] = ()
     DIAGNOSTICS_BUDGET_SECONDS: float = Field(default=10.0, gt=0, le=60)
     DEAD_LETTER_QUEUE_URL: str = ""
     ACTION_BASE_URL: str = ""
@@ -52,7 +52,7 @@ class Settings(BaseModel, defer_build=True):
         for service in self.SERVICES:
             if service.name == name:
                 return service
-        return ServiceConfig(name=name or "unassigned")
+        return ServiceConfig(name=name or UNASSIGNED)  # owns nothing: no checks, no resources in messages
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

@@ -1,9 +1,13 @@
 """The deployment's configuration: which service(s) the responder watches and how it is deployed.
 
 Sources, later ones winning:
-1. the defaults here (the runbook's own names, `flask-sre-challenge`);
-2. `responder.config.json` at the repo root, or the file named by context `-c config=path`;
-3. context `-c services=...` (a JSON list of service objects, or of plain names) and `-c stage=...`.
+1. `responder.config.json` at the repo root, or the file named by context `-c config=path`
+   (`make synth CONFIG=path`), or by `$RESPONDER_CONFIG`;
+2. context `-c services=...` (a JSON list of service objects, or of plain names) and `-c stage=...`.
+
+Nothing defaults to any service's names: a service has the resources its entry names, and only
+those. `"naming": "runbook"` asks for the runbook's naming (`<name>-alb`, `<name>-tg`, ...) for every
+resource the entry leaves out; `null` then still says "this service has none".
 
 Everything is validated by pydantic before the app builds anything; `ConfigError` carries a
 one-line message naming the source and the first problem.
@@ -12,6 +16,7 @@ one-line message naming the source and the first problem.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -24,6 +29,7 @@ from functions.services import ServiceConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_FILE = REPO_ROOT / "responder.config.json"
+CONFIG_ENV = "RESPONDER_CONFIG"  # the config file, when neither `-c config=` nor `--config` names one
 
 # Placeholder ids for the ALB / target group dimension values: the real ones are the suffix of the
 # resources' ARNs (`aws elbv2 describe-load-balancers --names <lb>`); app.py warns while they are in use.
@@ -56,6 +62,9 @@ class ServiceDeployment(ServiceConfig):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    naming: Literal["runbook"] | None = Field(
+        default=None, description="fill every resource the entry leaves out with the runbook's naming"
+    )
     load_balancer_full_name: str = Field(
         default="", pattern=r"^(app/[A-Za-z0-9-]+/[0-9a-f]+)?$", description="LoadBalancer dimension: app/<name>/<id>"
     )
@@ -64,7 +73,6 @@ class ServiceDeployment(ServiceConfig):
         pattern=r"^(targetgroup/[A-Za-z0-9-]+/[0-9a-f]+)?$",
         description="TargetGroup dimension: targetgroup/<name>/<id>",
     )
-    slo_target_percent: float = Field(default=99.9, gt=0, lt=100, description="availability SLO for burn rates")
     db_connection_error_pattern: str = Field(
         default='?"could not connect to server" ?"Connection refused" ?"OperationalError" ?"Too many connections"',
         min_length=1,
@@ -74,27 +82,32 @@ class ServiceDeployment(ServiceConfig):
         default='?"slow query" ?"Slow query"', min_length=1, description="filter pattern counted as SlowQueryCount"
     )
 
+    @classmethod
+    def from_arns(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """An ALB or target group ARN also gives the dimension CloudWatch needs (`app/<name>/<id>`)."""
+        named = dict(data)
+        for field, full, kind in (("load_balancer", "load_balancer_full_name", "loadbalancer/"),
+                                  ("target_group", "target_group_full_name", "")):  # fmt: skip
+            value = named.get(field)
+            if isinstance(value, str) and value.startswith("arn:") and not named.get(full):
+                dimension = value.split(":", 5)[-1].removeprefix(kind)
+                named[full] = dimension
+        if named.get("naming") == "runbook" and isinstance(named.get("name"), str):
+            named = runbook_names(named["name"]) | named
+        return super().from_arns(named)
+
     @model_validator(mode="after")
     def _default_dimension_names(self) -> ServiceDeployment:
-        if not self.load_balancer_full_name:
+        if self.load_balancer and not self.load_balancer_full_name:
             object.__setattr__(self, "load_balancer_full_name", f"app/{self.load_balancer}/{PLACEHOLDER_ID}")
-        if not self.target_group_full_name:
+        if self.target_group and not self.target_group_full_name:
             object.__setattr__(self, "target_group_full_name", f"targetgroup/{self.target_group}/{PLACEHOLDER_ID}")
         return self
 
     @classmethod
     def named(cls, name: str) -> ServiceDeployment:
         """A service that follows the runbook's naming: `<name>-alb`, `<name>-tg`, `/ecs/<name>`, ..."""
-        return cls(
-            name=name,
-            load_balancer=f"{name}-alb",
-            target_group=f"{name}-tg",
-            cluster=f"{name}-cluster",
-            ecs_service=f"{name}-service",
-            db_instance=f"{name}-db",
-            log_group=f"/ecs/{name}",
-            namespace="".join(part.capitalize() for part in name.split("-")),
-        )
+        return cls.model_validate({"name": name, "naming": "runbook"})
 
     def runtime(self) -> ServiceConfig:
         """The part the functions read (the SERVICES env var): exactly the ServiceConfig fields."""
@@ -106,6 +119,19 @@ class ServiceDeployment(ServiceConfig):
             for field in ("load_balancer_full_name", "target_group_full_name")
             if getattr(self, field).endswith(f"/{PLACEHOLDER_ID}")
         ]
+
+
+def runbook_names(name: str) -> dict[str, str]:
+    """The runbook's naming for a service called `name`: `<name>-alb`, `<name>-tg`, `/ecs/<name>`, ..."""
+    return {
+        "load_balancer": f"{name}-alb",
+        "target_group": f"{name}-tg",
+        "cluster": f"{name}-cluster",
+        "ecs_service": f"{name}-service",
+        "db_instance": f"{name}-db",
+        "log_group": f"/ecs/{name}",
+        "namespace": "".join(part.capitalize() for part in name.split("-")),
+    }
 
 
 class SyntheticTest(BaseModel):
@@ -135,7 +161,7 @@ class ResponderConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     stage: str = Field(default="dev", pattern=r"^[a-z][a-z0-9-]{0,15}$")
-    services: tuple[ServiceDeployment, ...] = Field(default=(ServiceDeployment(),), min_length=1, max_length=20)
+    services: tuple[ServiceDeployment, ...] = Field(min_length=1, max_length=20)
     alert_emails: dict[str, tuple[str, ...]] = Field(
         default_factory=dict, description="email subscriptions per topic: P0..P3, L1..L4, ops"
     )
@@ -237,14 +263,22 @@ class ResponderConfig(BaseModel):
         """The SERVICES env var: the watched services, then the synthetic test's own service."""
         services = [service.runtime() for service in self.services]
         if self.synthetic_test.enabled:
-            synthetic = ServiceDeployment.named(self.synthetic_test.service).runtime()
-            services.append(synthetic.model_copy(update={"synthetic": True}))
+            services.append(ServiceConfig(name=self.synthetic_test.service, synthetic=True))
         return [service.model_dump(mode="json", exclude_none=True) for service in services]
+
+    @model_validator(mode="after")
+    def _real_dimensions_beyond_dev(self) -> ResponderConfig:
+        if self.stage != "dev" and (placeholders := self.placeholder_warnings()):
+            raise ValueError(f"stage {self.stage!r} needs real load balancer ids: {placeholders[0]}")
+        return self
 
     def placeholder_warnings(self) -> list[str]:
         return [
-            f"services[{service.name}].{field} is a placeholder; alarms on it will never fire"
-            for service in self.services
+            f"services[{index}].{field} {getattr(service, field)!r} is a placeholder and its alarms would never "
+            f"fire; give the id from `aws elbv2 describe-{'load-balancers' if 'balancer' in field else 'target-groups'}"
+            f" --names {service.load_balancer if 'balancer' in field else service.target_group}` or run "
+            "`responder discover`"
+            for index, service in enumerate(self.services)
             for field in service.placeholders()
         ]
 
@@ -283,7 +317,7 @@ def _read_file(path: Path) -> dict[str, Any]:
 def load_config(context: Mapping[str, Any] | None = None) -> ResponderConfig:
     """The validated configuration from the CDK context (`app.node.try_get_context`)."""
     context = context or {}
-    explicit = context.get("config")
+    explicit = context.get("config") or os.environ.get(CONFIG_ENV) or None
     path = Path(str(explicit)) if explicit else DEFAULT_CONFIG_FILE
     if explicit and not path.is_absolute():
         path = Path.cwd() / path

@@ -18,6 +18,7 @@ from __future__ import annotations
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 
+from functions.services import resource
 from infra.config import ServiceDeployment
 
 ALB = "AWS/ApplicationELB"
@@ -95,7 +96,10 @@ class ServiceMetrics:
         return cloudwatch.Metric(
             namespace="AWS/ECS",
             metric_name=name,
-            dimensions_map={"ClusterName": self.service.cluster, "ServiceName": self.service.ecs_service},
+            dimensions_map={
+                "ClusterName": resource(self.service.cluster, "cluster"),
+                "ServiceName": resource(self.service.ecs_service, "ecs_service"),
+            },
             statistic="Average",
             period=period,
         )
@@ -104,11 +108,21 @@ class ServiceMetrics:
         return cloudwatch.Metric(
             namespace="AWS/RDS",
             metric_name="DatabaseConnections",
-            dimensions_map={"DBInstanceIdentifier": self.service.db_instance},
+            dimensions_map={"DBInstanceIdentifier": resource(self.service.db_instance, "db_instance")},
             statistic="Maximum",
             period=period,
         )
 
+    @property
+    def log_namespace(self) -> str:
+        """Where the stack's log metric filters publish: the service's namespace, else one of the responder's."""
+        return self.service.namespace or f"RunbookResponder/{self.service.name}"
+
+    def logged(self, name: str, period: Duration) -> cloudwatch.Metric:
+        """A count from the stack's own log metric filters."""
+        return cloudwatch.Metric(namespace=self.log_namespace, metric_name=name, statistic="Sum", period=period)
+
     def custom(self, name: str, period: Duration, statistic: str = "Sum") -> cloudwatch.Metric:
-        """A metric in the service's own namespace (log metric filters, the app's circuit breaker)."""
-        return cloudwatch.Metric(namespace=self.service.namespace, metric_name=name, statistic=statistic, period=period)
+        """A metric the application publishes in its own namespace (the circuit breaker)."""
+        namespace = resource(self.service.namespace, "namespace")
+        return cloudwatch.Metric(namespace=namespace, metric_name=name, statistic=statistic, period=period)

@@ -114,7 +114,7 @@ class RunbookResponderStack(Stack):
 
         Tags.of(self).add("project", "runbook-responder")
         Tags.of(self).add("stage", config.stage)
-        acknowledge_findings(self, sorted({service.log_group for service in config.services}))
+        acknowledge_findings(self, sorted({service.log_group for service in config.services if service.log_group}))
 
         outputs = {
             "IntakeTopicArn": topics.intake.topic_arn,

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from infra.config import REPO_ROOT, ResponderConfig, load_config
+from infra.config import CONFIG_ENV, DEFAULT_CONFIG_FILE, REPO_ROOT, ResponderConfig, load_config
 from infra.names import STACK_ID
 
 if TYPE_CHECKING:
@@ -83,16 +83,16 @@ def _cache_key(context: Mapping[str, Any]) -> str:
         *sorted(
             path for path in (REPO_ROOT / "functions").rglob("*") if path.is_file() and "__pycache__" not in path.parts
         ),
-        REPO_ROOT / "responder.config.json",
         REPO_ROOT / "pyproject.toml",
     ]
     for path in sources:
         if path.exists():
             digest.update(str(path.relative_to(REPO_ROOT)).encode())
             digest.update(path.read_bytes())
-    config_path = context.get("config")
-    if config_path and Path(str(config_path)).exists():
-        digest.update(Path(str(config_path)).read_bytes())
+    config_path = Path(str(context.get("config") or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG_FILE))
+    if config_path.exists():
+        digest.update(str(config_path).encode())
+        digest.update(config_path.read_bytes())
     return digest.hexdigest()[:24]
 
 

@@ -12,6 +12,7 @@ from functions.maintenance.window import MaintenanceWindow
 from functions.scenarios import classify
 from functions.services import ServiceConfig
 from functions.settings import load_settings
+from local.config import configured_services
 
 
 def classify_event(event: Any) -> list[dict[str, Any]]:
@@ -84,8 +85,9 @@ def _window_line(window_id: str, service: str, action: str, transport: str, at: 
 
 
 def offline_services() -> tuple[ServiceConfig, ...]:
-    """The services as the functions would read them ($SERVICES, else the runbook's), with no AWS."""
+    """The services as the functions would read them ($SERVICES, else the config's), with no AWS."""
     import os
 
-    services = {"SERVICES": os.environ["SERVICES"]} if "SERVICES" in os.environ else {}
-    return load_settings({"INCIDENT_TABLE": "offline", **services}).SERVICES
+    if "SERVICES" not in os.environ:
+        return configured_services()
+    return load_settings({"INCIDENT_TABLE": "offline", "SERVICES": os.environ["SERVICES"]}).SERVICES

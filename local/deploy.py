@@ -321,10 +321,10 @@ def deploy(port: int) -> dict[str, Any]:
 
     from infra.config import load_config
 
-    for service in load_config({}).services:
-        logs = session.client("logs")
-        if not logs.describe_log_groups(logGroupNamePrefix=service.log_group)["logGroups"]:
-            logs.create_log_group(logGroupName=service.log_group)
+    logs = session.client("logs")
+    for group in {service.log_group for service in load_config({}).services if service.log_group}:
+        if not logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]:
+            logs.create_log_group(logGroupName=group)
 
     timings["bootstrap_s"] = run_cdk(["bootstrap", f"aws://{ACCOUNT}/{REGION}"], env, log)
     timings["deploy_s"] = run_cdk(["deploy", "RunbookResponder", "--require-approval", "never"], env, log)

@@ -22,7 +22,7 @@ from functions.intake.parse import Command, Rejected, parse_event
 from functions.intake.signal import Signal
 from functions.maintenance.window import MaintenanceWindow
 from functions.scenarios import classify
-from functions.services import DEFAULT_SERVICES
+from local.config import configured_services
 from local.errors import InputError
 from local.humans import call_actions_api, click, signed_headers
 from local.lambda_context import FakeLambdaContext
@@ -222,7 +222,7 @@ def _first_scenario(checked: Checked) -> str | None:
             if isinstance(record, Declaration):
                 return record.kind
             if isinstance(record, Signal):
-                return classify(record, DEFAULT_SERVICES).scenario
+                return classify(record, configured_services()).scenario
     return None
 
 

@@ -11,7 +11,8 @@ from functions import clock
 from functions.roster.load import RosterError, load_roster, parse_roster
 from functions.roster.model import Roster
 from functions.roster.schedule import OnCall, on_call_table
-from infra.config import DEFAULT_CONFIG_FILE, ConfigError, load_config
+from infra.config import ConfigError, load_config
+from local.config import config_path
 from local.errors import InputError
 
 
@@ -42,7 +43,7 @@ def read_roster(config: Path | None, parameter: str | None) -> tuple[Roster, str
     """The roster and where it came from: the SSM parameter, a roster document, or a responder config."""
     if parameter:
         return _from_parameter(parameter), f"SSM parameter {parameter}"
-    path = config or DEFAULT_CONFIG_FILE
+    path = config_path(config)
     text = _read(path)
     if _is_roster_document(text):
         try:

@@ -279,17 +279,21 @@ class _World:
         self.vpc = vpc
 
     def load_balancer(self) -> None:
-        elbv2 = self.clients.elbv2
-        lb = elbv2.create_load_balancer(
-            Name=self.service.load_balancer,
-            Subnets=self.subnets,
-            SecurityGroups=[self.security_group],
-            Scheme="internet-facing",
-            Type="application",
-        )["LoadBalancers"][0]
-        self.load_balancer_dimension = lb["LoadBalancerArn"].split(":loadbalancer/", 1)[1]
+        """The service's ALB and target group, those it has; the listener when it has both."""
+        elbv2, name, group = self.clients.elbv2, self.service.load_balancer, self.service.target_group
+        if name:
+            lb = elbv2.create_load_balancer(
+                Name=name,
+                Subnets=self.subnets,
+                SecurityGroups=[self.security_group],
+                Scheme="internet-facing",
+                Type="application",
+            )["LoadBalancers"][0]
+            self.load_balancer_dimension = lb["LoadBalancerArn"].split(":loadbalancer/", 1)[1]
+        if not group:
+            return
         self.target_group_arn = elbv2.create_target_group(
-            Name=self.service.target_group,
+            Name=group,
             Protocol="HTTP",
             Port=5000,
             VpcId=self.vpc,
@@ -299,6 +303,8 @@ class _World:
             HealthyThresholdCount=2,
             UnhealthyThresholdCount=2,
         )["TargetGroups"][0]["TargetGroupArn"]
+        if not name:
+            return
         elbv2.create_listener(
             LoadBalancerArn=lb["LoadBalancerArn"],
             Protocol="HTTP",
@@ -309,7 +315,10 @@ class _World:
     # -- ECS ------------------------------------------------------------------------------------
     def ecs(self) -> None:
         ecs, svc, scene = self.clients.ecs, self.service, self.scene
-        ecs.create_cluster(clusterName=svc.cluster)
+        cluster, ecs_service = svc.cluster, svc.ecs_service
+        if not cluster or not ecs_service:
+            return
+        ecs.create_cluster(clusterName=cluster)
         deployed_at = self.now - timedelta(minutes=scene.deployed_minutes_ago)
         arns = []
         for revision, (tag, registered) in enumerate(
@@ -330,14 +339,7 @@ class _World:
                         "cpu": 512,
                         "memory": 1024,
                         "portMappings": [{"containerPort": 5000}],
-                        "logConfiguration": {
-                            "logDriver": "awslogs",
-                            "options": {
-                                "awslogs-group": svc.log_group,
-                                "awslogs-region": self.region,
-                                "awslogs-stream-prefix": "app",
-                            },
-                        },
+                        **self._log_configuration(),
                     }
                 ],
             )["taskDefinition"]
@@ -351,14 +353,15 @@ class _World:
                 "assignPublicIp": "DISABLED",
             }
         }
+        balanced = [{"targetGroupArn": self.target_group_arn, "containerName": "app", "containerPort": 5000}]
         ecs.create_service(
-            cluster=svc.cluster,
-            serviceName=svc.ecs_service,
+            cluster=cluster,
+            serviceName=ecs_service,
             taskDefinition=current,
             desiredCount=scene.desired,
             launchType="FARGATE",
             networkConfiguration=network,
-            loadBalancers=[{"targetGroupArn": self.target_group_arn, "containerName": "app", "containerPort": 5000}],
+            loadBalancers=balanced if self.target_group_arn else [],
         )
         deployment_id = scene.deployment_id
         rollback_id = "ecs-svc/7730192845561230987"
@@ -374,7 +377,7 @@ class _World:
             seed_moto.set_task_stopped(
                 self.account,
                 self.region,
-                svc.cluster,
+                cluster,
                 task["taskArn"],
                 stopped_at=self.now - timedelta(minutes=minutes),
                 stop_code=code,
@@ -445,14 +448,21 @@ class _World:
         seed_moto.set_service_state(
             self.account,
             self.region,
-            svc.cluster,
-            svc.ecs_service,
+            cluster,
+            ecs_service,
             running=scene.running,
             pending=scene.desired - scene.running,
             task_definition_arn=serving,
             deployments=deployments,
             events=events,
         )
+
+    def _log_configuration(self) -> dict[str, Any]:
+        if not self.service.log_group:
+            return {}
+        group, region = self.service.log_group, self.region
+        options = {"awslogs-group": group, "awslogs-region": region, "awslogs-stream-prefix": "app"}
+        return {"logConfiguration": {"logDriver": "awslogs", "options": options}}
 
     def _run_task(self, task_definition: str, deployment_id: str, network: dict[str, Any]) -> dict[str, Any]:
         task: dict[str, Any] = self.clients.ecs.run_task(
@@ -468,7 +478,7 @@ class _World:
 
     def _register_targets(self, tasks: Sequence[dict[str, Any]]) -> None:
         ips = [_task_ip(task) or f"10.0.1.{10 + index}" for index, task in enumerate(tasks)]
-        if not ips:
+        if not ips or not self.target_group_arn:
             return
         self.clients.elbv2.register_targets(
             TargetGroupArn=self.target_group_arn, Targets=[{"Id": ip, "Port": 5000} for ip in ips]
@@ -483,8 +493,11 @@ class _World:
 
     # -- RDS ------------------------------------------------------------------------------------
     def database(self) -> None:
+        db_instance = self.service.db_instance
+        if not db_instance:
+            return
         self.clients.rds.create_db_instance(
-            DBInstanceIdentifier=self.service.db_instance,
+            DBInstanceIdentifier=db_instance,
             DBInstanceClass="db.t3.micro",
             Engine="postgres",
             EngineVersion="15.4",
@@ -495,13 +508,15 @@ class _World:
             StorageType="gp3",
         )
         if self.scene.db_status == "stopped":
-            self.clients.rds.stop_db_instance(DBInstanceIdentifier=self.service.db_instance)
+            self.clients.rds.stop_db_instance(DBInstanceIdentifier=db_instance)
         elif self.scene.db_status != "available":
-            seed_moto.set_db_status(self.account, self.region, self.service.db_instance, self.scene.db_status)
+            seed_moto.set_db_status(self.account, self.region, db_instance, self.scene.db_status)
 
     # -- logs -----------------------------------------------------------------------------------
     def logs(self) -> None:
         logs, group = self.clients.logs, self.service.log_group
+        if not group:
+            return
         logs.create_log_group(logGroupName=group)
         stream = "app/app/1f0c6a2e9b7d4c31a5e8f0b2c4d6e8fa"
         logs.create_log_stream(logGroupName=group, logStreamName=stream)
@@ -530,7 +545,7 @@ class _World:
         return f"[{stamp}] " + template.format(
             n=1000 + 37 * n,
             hex=f"{0x5F3A9C2E1B4D + 7919 * n:x}",
-            db=f"{self.service.db_instance}.c9akciq32.rds.amazonaws.com",
+            db=f"{self.service.db_instance or self.service.name + '-db'}.c9akciq32.rds.amazonaws.com",
             ip=f"10.0.2.{15 + n % 3}",
         )
 
@@ -541,7 +556,7 @@ class _World:
         minute0 = self.now.replace(second=0, microsecond=0)
         data: list[tuple[str, dict[str, Any]]] = []
         alb = [{"Name": "LoadBalancer", "Value": self.load_balancer_dimension}]
-        for minute in range(60):
+        for minute in range(60 if self.load_balancer_dimension else 0):
             at = minute0 - timedelta(minutes=minute)
             recent = minute < 15
             error_pct = scene.error_pct[0 if recent else 1]
@@ -558,14 +573,16 @@ class _World:
                 # 20 requests a minute sampled: most near the median, the slowest at the p99.
                 for sample in [p99 * 0.25] * 17 + [p99 * 0.6, p99, p99]:
                     data.append(("AWS/ApplicationELB", _datum("TargetResponseTime", alb, at, sample, "Seconds")))
-            if minute < 15:
+        for minute in range(15):
+            at = minute0 - timedelta(minutes=minute)
+            if svc.cluster and svc.ecs_service and scene.running:
                 ecs_dims = [
                     {"Name": "ClusterName", "Value": svc.cluster},
                     {"Name": "ServiceName", "Value": svc.ecs_service},
                 ]
-                if scene.running:
-                    data.append(("AWS/ECS", _datum("CPUUtilization", ecs_dims, at, scene.ecs_cpu, "Percent")))
-                    data.append(("AWS/ECS", _datum("MemoryUtilization", ecs_dims, at, scene.ecs_memory, "Percent")))
+                data.append(("AWS/ECS", _datum("CPUUtilization", ecs_dims, at, scene.ecs_cpu, "Percent")))
+                data.append(("AWS/ECS", _datum("MemoryUtilization", ecs_dims, at, scene.ecs_memory, "Percent")))
+            if svc.db_instance:
                 db = [{"Name": "DBInstanceIdentifier", "Value": svc.db_instance}]
                 read_ms, write_ms = scene.db_latency_ms
                 for name, value, unit in (

@@ -26,7 +26,8 @@ from functions import clock, container
 from functions.aws import AwsClients
 from functions.incident_store import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE
 from functions.policy import Level, Severity
-from functions.services import DEFAULT_SERVICES, ServiceConfig
+from functions.services import ServiceConfig
+from local.config import configured_services
 from local.lambda_bridge import LambdaBridge, bridged_lambda
 from local.metric_image import metric_widget_images
 from local.moto_fidelity import atomic_dynamodb_writes
@@ -296,8 +297,12 @@ def environment(values: dict[str, str]) -> Iterator[None]:
 
 
 @contextmanager
-def local_world(services: tuple[ServiceConfig, ...] = DEFAULT_SERVICES) -> Iterator[LocalWorld]:
-    """moto + the responder's resources + the handlers' environment, torn down on exit."""
+def local_world(services: tuple[ServiceConfig, ...] | None = None) -> Iterator[LocalWorld]:
+    """moto + the responder's resources + the handlers' environment, torn down on exit.
+
+    `services`: the configured services (local/config.py) unless given."""
+    if services is None:
+        services = configured_services()
     with (
         environment(FAKE_CREDENTIALS),
         mock_aws(config=MOTO_CONFIG),  # type: ignore[call-overload]

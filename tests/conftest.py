@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +17,14 @@ from functions.policy import RUNBOOK, EventRule
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# The suite's own configs: the runbook's sample service, and a team's two services. The user's
+# responder.config.json is never read by a test (RESPONDER_CONFIG points every default read here).
+SAMPLE_CONFIG = FIXTURES / "configs" / "sample.json"
+TWO_SERVICES_CONFIG = ROOT / "examples" / "two-services.json"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ["RESPONDER_CONFIG"] = str(SAMPLE_CONFIG)
 
 
 def load_event(name: str) -> Any:

@@ -14,10 +14,11 @@ from functions.intake.signal import AlarmState
 from functions.policy import RUNBOOK, Severity
 from functions.services import ServiceConfig
 from functions.status_page.public import public_by_policy, public_update
+from tests.samples import SAMPLE_SERVICE
 
 T0 = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
 
-SHOP = ServiceConfig()  # flask-sre-challenge, the runbook's own names
+SHOP = SAMPLE_SERVICE  # flask-sre-challenge, the runbook's own names
 PAYMENTS = ServiceConfig(
     name="payments-api",
     load_balancer="payments-internal-alb",

@@ -31,8 +31,9 @@ from functions.diagnostics import (
 )
 from functions.diagnostics.base import CheckContext, CheckSpec, Finding, Params, Status
 from functions.observability import logger
+from functions.services import ServiceConfig
 
-__all__ = ["CHECKS", "CheckContext", "CheckSpec", "Finding", "Status", "run_checks"]
+__all__ = ["CHECKS", "CheckContext", "CheckSpec", "Finding", "Status", "applicable", "run_checks"]
 
 CHECKS: dict[str, CheckSpec] = {
     spec.name: spec
@@ -84,6 +85,12 @@ THROTTLED = frozenset(
 )
 
 
+def applicable(names: Sequence[str], service: ServiceConfig) -> list[str]:
+    """The scenario's checks that read only resources the service has (a service without a database
+    gets no database check); a name not in the registry stays, to be reported unknown."""
+    return [name for name in names if name not in CHECKS or CHECKS[name].applies_to(service)]
+
+
 def run_checks(
     names: Sequence[str],
     ctx: CheckContext,
@@ -112,7 +119,7 @@ def run_checks(
             )
             continue
         try:
-            check_params = overrides.get(name) or spec.params()
+            check_params = overrides.get(name) or spec.params_for(ctx.service)
             if not isinstance(check_params, spec.params):
                 raise TypeError(f"params for {name} must be {spec.params.__module__}.Params")
             # boto3 sessions are not thread-safe: create the clients here, before the threads use them.

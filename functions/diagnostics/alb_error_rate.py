@@ -10,23 +10,39 @@ from pydantic import Field
 from functions.aws import AwsClients
 from functions.diagnostics import _metrics, base
 from functions.diagnostics.base import CheckContext, Finding, Status
+from functions.policy import Resource
+from functions.policy.effective import ServicePolicy
 
 CLIENTS = ("elbv2", "cloudwatch")
+NEEDS: tuple[Resource, ...] = ("load_balancer",)
 
 
 class Params(base.Params):
     short_minutes: int = Field(default=5, ge=1, description="the runbook's 5-minute error-rate window (D1)")
     long_minutes: int = Field(default=60, ge=5, le=360, description="the sustained window")
-    warning_pct: float = Field(default=5.0, description="runbook: error rate > 5% (P1 on 5 min)")
-    critical_minutes: int = Field(default=15, ge=5, description="D1: > 5% for 15 minutes is P0")
-    slo_target_pct: float = Field(default=99.0, gt=0, lt=100, description="runbook: availability < 99% is P0")
-    fast_burn: float = Field(default=14.4, description="burn rate that spends 50% of a 30-day budget in < 2 days")
-    slow_burn: float = Field(default=6.0, description="burn rate that spends 50% of a 30-day budget in 2.5 days")
+    warning_pct: float = Field(description="the service's error-rate-high threshold (%, short window)")
+    critical_pct: float = Field(description="the service's error-rate-critical threshold (%, sustained)")
+    critical_minutes: int = Field(ge=1, description="error-rate-critical's window (D1: 15 minutes)")
+    slo_target_pct: float = Field(gt=0, lt=100, description="the service's availability SLO, for the burn rate")
+    fast_burn: float = Field(description="error-budget-burn-fast: 50% of a 30-day budget in < 2 days")
+    slow_burn: float = Field(description="error-budget-burn-slow: 50% of a 30-day budget in 2.5 days")
+
+
+def policy_params(policy: ServicePolicy) -> Params:
+    critical = policy.rules["error-rate-critical"]
+    return Params(
+        warning_pct=policy.threshold("error-rate-high"),
+        critical_pct=critical.threshold,
+        critical_minutes=max(1, critical.period_seconds * critical.evaluation_periods // 60),
+        slo_target_pct=policy.slo_target_percent,
+        fast_burn=policy.threshold("error-budget-burn-fast"),
+        slow_burn=policy.threshold("error-budget-burn-slow"),
+    )
 
 
 def command(ctx: CheckContext) -> str:
     end = _metrics.window_end(ctx.now)
-    start = end - timedelta(minutes=Params().long_minutes)
+    start = end - timedelta(minutes=Params.model_fields["long_minutes"].default)
     target = (
         f"$(aws elbv2 describe-load-balancers --names {ctx.service.load_balancer} "
         "--query 'LoadBalancers[0].LoadBalancerArn' --output text | cut -d/ -f2-)"
@@ -45,10 +61,11 @@ def _queries(dimension: str) -> list[_metrics.Query]:
 
 def alb_error_rate(ctx: CheckContext, clients: AwsClients, params: Params) -> Finding:
     """Share of requests answered with a 5xx (by the targets or by the ALB itself) over the last
-    5, 15 and 60 minutes, and the error-budget burn rate against the 99% availability SLO.
+    5, 15 and 60 minutes, and the error-budget burn rate against the service's availability SLO.
 
-    Above 5% on 5 minutes is the runbook's high error rate (warning); above 5% over 15 minutes,
-    or a burn rate of 14.4x over the hour (half of a 30-day budget gone in 2 days), is critical.
+    Above the service's error-rate-high threshold (runbook: 5%) on 5 minutes is a high error rate
+    (warning); above error-rate-critical's over its window (15 minutes), or the fast burn rate over
+    the hour (14.4x: half of a 30-day budget gone in 2 days), is critical.
     ELB 5xx without target 5xx means the ALB found no healthy target (see alb_target_health).
     """
     lb = clients.elbv2.describe_load_balancers(Names=[ctx.service.load_balancer])["LoadBalancers"][0]
@@ -94,7 +111,7 @@ def alb_error_rate(ctx: CheckContext, clients: AwsClients, params: Params) -> Fi
             summary=f"no requests at {ctx.service.load_balancer} in the last {params.long_minutes} min",
         )
 
-    if ((sustained["error_pct"] or 0) > params.warning_pct and (short["error_pct"] or 0) > params.warning_pct) or (
+    if ((sustained["error_pct"] or 0) > params.critical_pct and (short["error_pct"] or 0) > params.critical_pct) or (
         burn is not None and burn >= params.fast_burn
     ):
         status = Status.CRITICAL

@@ -10,24 +10,34 @@ from pydantic import Field
 from functions.aws import AwsClients
 from functions.diagnostics import _metrics, base
 from functions.diagnostics.base import CheckContext, Finding, Status
+from functions.policy import Resource
+from functions.policy.effective import ServicePolicy, service_policy
 
 CLIENTS = ("elbv2", "cloudwatch")
+NEEDS: tuple[Resource, ...] = ("load_balancer",)
 
 
 class Params(base.Params):
     statistic: str = Field(default="p99", pattern=r"^p\d{1,2}(\.\d+)?$")
     window_minutes: int = Field(default=15, ge=5, le=180, description="'now' and 'before' are windows this long")
-    warning_seconds: float = Field(default=2.0, description="runbook warning alert: response time > 2 s")
+    warning_seconds: float = Field(description="the service's latency-p99 threshold (s)")
     critical_seconds: float = 5.0
-    warning_increase_pct: float = Field(default=50.0, description="runbook P1: > 50% increase in response time")
+    warning_increase_pct: float = Field(description="the runbook's P1 line: this much increase in response time")
     min_seconds_for_increase: float = Field(
         default=0.2, description="a rise is only reported when 'now' is above this (10 ms → 20 ms is noise)"
     )
 
 
+def policy_params(policy: ServicePolicy) -> Params:
+    return Params(
+        warning_seconds=policy.threshold("latency-p99"), warning_increase_pct=policy.runbook.latency_increase_pct
+    )
+
+
 def command(ctx: CheckContext) -> str:
-    start, end = _window(ctx, Params())
-    query = _query("app/<load-balancer-name>/<id>", Params())
+    params = policy_params(service_policy(ctx.service))
+    start, end = _window(ctx, params)
+    query = _query("app/<load-balancer-name>/<id>", params)
     return _metrics.cli(query, start, end).replace(
         "app/<load-balancer-name>/<id>",
         f"$(aws elbv2 describe-load-balancers --names {ctx.service.load_balancer} "
@@ -38,8 +48,8 @@ def command(ctx: CheckContext) -> str:
 def alb_latency(ctx: CheckContext, clients: AwsClients, params: Params) -> Finding:
     """p99 TargetResponseTime over the last 15 minutes against the 15 minutes before.
 
-    Above the runbook's 2 s, or more than 50% above the previous window, requests are slow enough
-    for users to notice (P1 performance degradation). Seen with rds_performance and
+    Above the service's latency-p99 threshold (runbook: 2 s), or more than 50% above the previous
+    window, requests are slow enough for users to notice (P1 performance degradation). Seen with rds_performance and
     ecs_utilization, it separates a slow database from saturated tasks from slow code.
     """
     lb = clients.elbv2.describe_load_balancers(Names=[ctx.service.load_balancer])["LoadBalancers"][0]

@@ -9,8 +9,10 @@ from pydantic import Field
 from functions.aws import AwsClients
 from functions.diagnostics import base
 from functions.diagnostics.base import CheckContext, Finding, Status
+from functions.policy import Resource
 
 CLIENTS = ("elbv2",)
+NEEDS: tuple[Resource, ...] = ("target_group",)
 STATES = ("healthy", "unhealthy", "draining", "initial", "unused", "unavailable")
 
 

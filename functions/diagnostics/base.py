@@ -5,9 +5,11 @@ A check is a plain typed function in its own module::
     def alb_target_health(ctx: CheckContext, clients: AwsClients, params: Params) -> Finding:
         \"\"\"What it shows a responder.\"\"\"
 
-with its own `Params` model beside it (thresholds live there, with defaults taken from the
-runbook), a `command(ctx)` that gives the AWS CLI command reproducing it, and `CLIENTS`, the
-AwsClients attributes it uses. `CheckSpec.of(module)` reads and validates that contract when
+with its own `Params` model beside it, a `command(ctx)` that gives the AWS CLI command reproducing
+it, `CLIENTS`, the AwsClients attributes it uses, and `NEEDS`, the service resources it reads (a
+service without them does not get the check). A check that grades against a runbook threshold
+takes it from the service's effective policy through `policy_params(policy) -> Params`; its Params
+keep no copy of a threshold. `CheckSpec.of(module)` reads and validates that contract when
 the registry is built, so a malformed check fails at import, never silently at alarm time.
 """
 
@@ -27,8 +29,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from functions.aws import AwsClients
 from functions.incident_store import Change
-from functions.policy import Severity
-from functions.services import ServiceConfig
+from functions.policy import Resource, Severity
+from functions.policy.effective import ServicePolicy, service_policy
+from functions.services import RESOURCE_FIELDS, ServiceConfig, resource
 
 
 class Status(str, Enum):  # noqa: UP042 - the shape the incident record stores
@@ -110,10 +113,10 @@ class CheckContext(BaseModel, defer_build=True):
 def describe_service(ctx: CheckContext, clients: AwsClients) -> dict[str, Any]:
     """ECS DescribeServices of the incident's service, once per run: ecs_service and recent_deployments
     both read it, side by side."""
-    svc = ctx.service
+    cluster, service = resource(ctx.service.cluster, "cluster"), resource(ctx.service.ecs_service, "ecs_service")
     return ctx.reads.once(
-        ("ecs.describe_services", svc.cluster, svc.ecs_service),
-        lambda: clients.ecs.describe_services(cluster=svc.cluster, services=[svc.ecs_service]),
+        ("ecs.describe_services", cluster, service),
+        lambda: clients.ecs.describe_services(cluster=cluster, services=[service]),
     )
 
 
@@ -125,6 +128,8 @@ class Params(BaseModel, defer_build=True):
 
 CheckFunction = Callable[[CheckContext, AwsClients, Any], Finding]
 CommandFunction = Callable[[CheckContext], str]
+PolicyParams = Callable[[ServicePolicy], Params]
+_RESOURCES = {*RESOURCE_FIELDS, "health_url"}
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,15 @@ class CheckSpec:
     command: CommandFunction
     clients: tuple[str, ...]
     doc: str
+    needs: tuple[Resource, ...] = ()
+    policy_params: PolicyParams | None = None
+
+    def applies_to(self, service: ServiceConfig) -> bool:
+        return service.has(*self.needs)
+
+    def params_for(self, service: ServiceConfig) -> Params:
+        """The check's parameters for this service: its thresholds from the service's effective policy."""
+        return self.policy_params(service_policy(service)) if self.policy_params else self.params()
 
     @classmethod
     def of(cls, module: ModuleType) -> CheckSpec:
@@ -146,12 +160,16 @@ class CheckSpec:
         params = getattr(module, "Params", None)
         command = getattr(module, "command", None)
         clients = getattr(module, "CLIENTS", None)
+        needs = getattr(module, "NEEDS", None)
+        policy_params = getattr(module, "policy_params", None)
         if not callable(run) or not callable(command):
             raise TypeError(f"{module.__name__} must define the check {name}() and command()")
         if not (isinstance(params, type) and issubclass(params, Params)):
             raise TypeError(f"{module.__name__}.Params must subclass functions.diagnostics.base.Params")
         if not isinstance(clients, tuple) or not all(hasattr(AwsClients, c) for c in clients):
             raise TypeError(f"{module.__name__}.CLIENTS must be a tuple of AwsClients attributes")
+        if not isinstance(needs, tuple) or not set(needs) <= _RESOURCES:
+            raise TypeError(f"{module.__name__}.NEEDS must be a tuple of service resources: {sorted(_RESOURCES)}")
         hints = typing.get_type_hints(run)
         expected = {"ctx": CheckContext, "clients": AwsClients, "params": params, "return": Finding}
         if hints != expected:
@@ -168,6 +186,8 @@ class CheckSpec:
             command=command,
             clients=clients,
             doc=(run.__doc__ or "").strip(),
+            needs=needs,
+            policy_params=policy_params,
         )
 
 

@@ -12,8 +12,10 @@ from pydantic import Field
 from functions.aws import AwsClients
 from functions.diagnostics import base
 from functions.diagnostics.base import CheckContext, Finding, Status, describe_service
+from functions.policy import Resource
 
 CLIENTS = ("ecs",)
+NEEDS: tuple[Resource, ...] = ("cluster", "ecs_service")
 
 
 class Params(base.Params):

@@ -9,21 +9,28 @@ from pydantic import Field
 from functions.aws import AwsClients
 from functions.diagnostics import _metrics, base
 from functions.diagnostics.base import CheckContext, Finding, Status
+from functions.policy import Resource
+from functions.policy.effective import ServicePolicy
+from functions.services import resource
 
 CLIENTS = ("cloudwatch",)
+NEEDS: tuple[Resource, ...] = ("cluster", "ecs_service")
 
 
 class Params(base.Params):
     window_minutes: int = Field(default=15, ge=5, le=180, description="peak looked for over this window")
     current_minutes: int = Field(default=5, ge=1, description="'now' is the average over this many minutes")
-    cpu_warning: float = Field(default=80.0, description="runbook warning alert: CPU utilization > 80%")
+    cpu_warning: float = Field(description="the service's ecs-cpu threshold (%)")
     cpu_critical: float = 95.0
-    memory_warning: float = Field(default=85.0, description="runbook warning alert: memory utilization > 85%")
+    memory_warning: float = Field(description="the service's ecs-memory threshold (%)")
     memory_critical: float = 95.0
 
 
 def _queries(ctx: CheckContext) -> list[_metrics.Query]:
-    dims = {"ClusterName": ctx.service.cluster, "ServiceName": ctx.service.ecs_service}
+    dims = {
+        "ClusterName": resource(ctx.service.cluster, "cluster"),
+        "ServiceName": resource(ctx.service.ecs_service, "ecs_service"),
+    }
     return [
         _metrics.Query(f"{key}_{stat.lower()}", "AWS/ECS", metric, stat, 60, dims)
         for key, metric in (("cpu", "CPUUtilization"), ("memory", "MemoryUtilization"))
@@ -31,9 +38,13 @@ def _queries(ctx: CheckContext) -> list[_metrics.Query]:
     ]
 
 
+def policy_params(policy: ServicePolicy) -> Params:
+    return Params(cpu_warning=policy.threshold("ecs-cpu"), memory_warning=policy.threshold("ecs-memory"))
+
+
 def command(ctx: CheckContext) -> str:
     end = _metrics.window_end(ctx.now)
-    start = end - timedelta(minutes=Params().window_minutes)
+    start = end - timedelta(minutes=Params.model_fields["window_minutes"].default)
     cpu, _, memory, _ = _queries(ctx)
     return " && ".join(_metrics.cli(q, start, end, "Average Maximum") for q in (cpu, memory))
 

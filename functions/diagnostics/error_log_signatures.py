@@ -12,8 +12,10 @@ from pydantic import Field
 from functions.aws import AwsClients
 from functions.diagnostics import base
 from functions.diagnostics.base import CheckContext, Finding, Status
+from functions.policy import Resource
 
 CLIENTS = ("logs",)
+NEEDS: tuple[Resource, ...] = ("log_group",)
 
 
 class Params(base.Params):

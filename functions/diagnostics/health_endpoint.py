@@ -12,14 +12,21 @@ from pydantic import Field
 from functions.aws import AwsClients
 from functions.diagnostics import base
 from functions.diagnostics.base import CheckContext, Finding, Status
+from functions.policy import Resource
+from functions.policy.effective import ServicePolicy
 
 CLIENTS: tuple[str, ...] = ()
+NEEDS: tuple[Resource, ...] = ("health_url",)
 
 
 class Params(base.Params):
     timeout_seconds: float = Field(default=3.0, gt=0, le=10, description="no answer within this is critical")
-    slow_seconds: float = Field(default=2.0, gt=0, description="runbook: response time > 2 s is a warning")
+    slow_seconds: float = Field(gt=0, description="slower than the service's latency-p99 threshold warns")
     body_bytes: int = Field(default=300, ge=0, le=4096, description="body excerpt kept as evidence")
+
+
+def policy_params(policy: ServicePolicy) -> Params:
+    return Params(slow_seconds=policy.threshold("latency-p99"))
 
 
 def command(ctx: CheckContext) -> str:

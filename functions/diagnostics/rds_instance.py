@@ -7,8 +7,10 @@ from pydantic import Field
 from functions.aws import AwsClients
 from functions.diagnostics import base
 from functions.diagnostics.base import CheckContext, Finding, Status
+from functions.policy import Resource
 
 CLIENTS = ("rds",)
+NEEDS: tuple[Resource, ...] = ("db_instance",)
 
 
 class Params(base.Params):

@@ -10,15 +10,19 @@ from pydantic import Field
 from functions.aws import AwsClients
 from functions.diagnostics import _metrics, base
 from functions.diagnostics.base import CheckContext, Finding, Status
+from functions.policy import Resource
+from functions.policy.effective import ServicePolicy
+from functions.services import resource
 
 CLIENTS = ("cloudwatch",)
+NEEDS: tuple[Resource, ...] = ("db_instance",)
 GIB = 1024**3
 
 
 class Params(base.Params):
     window_minutes: int = Field(default=15, ge=5, le=180)
     current_minutes: int = Field(default=5, ge=1, description="'now' is the average over this many minutes")
-    connections_warning: float = Field(default=80, description="runbook alarm db-connections: > 80 connections")
+    connections_warning: float = Field(description="the service's db-connections threshold")
     connections_critical: float = 150
     cpu_warning: float = 80.0
     cpu_critical: float = 95.0
@@ -39,13 +43,17 @@ _METRICS = (
 
 
 def _queries(ctx: CheckContext) -> list[_metrics.Query]:
-    dims = {"DBInstanceIdentifier": ctx.service.db_instance}
+    dims = {"DBInstanceIdentifier": resource(ctx.service.db_instance, "db_instance")}
     return [_metrics.Query(key, "AWS/RDS", metric, stat, 60, dims) for key, metric, stat, *_ in _METRICS]
+
+
+def policy_params(policy: ServicePolicy) -> Params:
+    return Params(connections_warning=policy.threshold("db-connections"))
 
 
 def command(ctx: CheckContext) -> str:
     end = _metrics.window_end(ctx.now)
-    start = end - timedelta(minutes=Params().window_minutes)
+    start = end - timedelta(minutes=Params.model_fields["window_minutes"].default)
     return " && ".join(_metrics.cli(q, start, end) for q in _queries(ctx)[:4])
 
 

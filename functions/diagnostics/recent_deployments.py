@@ -13,8 +13,10 @@ from functions.aws import AwsClients
 from functions.diagnostics import base
 from functions.diagnostics.base import CheckContext, Finding, Status, describe_service
 from functions.incident_store import Change
+from functions.policy import Resource
 
 CLIENTS = ("ecs",)
+NEEDS: tuple[Resource, ...] = ("cluster", "ecs_service")
 FAILED_EVENT = "SERVICE_DEPLOYMENT_FAILED"
 
 

@@ -20,6 +20,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from functions.notifications.render import Message
 from functions.observability import logger, metrics
 from functions.policy import Severity
+from functions.services import UNASSIGNED
 from functions.settings import Settings
 
 SLACK_TIMEOUT_SECONDS = 3.0
@@ -173,13 +174,13 @@ class Notifier:
         }
         delivered: list[str] = []
         synthetic = self._settings.service(service).synthetic
-        topic = self._settings.OPS_TOPIC_ARN if synthetic else self._topic_for(message, severity)
         slack = None
         if not synthetic and severity in self._settings.SLACK_SEVERITIES:
             slack = _in_background(lambda: self._slack.send(message, attributes))  # beside SNS, not after it
-        if topic:
+        for topic in self._topics(message, severity, service, synthetic):
             self._sns.send(topic, message, attributes)
-            delivered.append("sns")
+            if "sns" not in delivered:
+                delivered.append("sns")
         if slack is not None and slack():
             delivered.append("slack")
         if not delivered:
@@ -189,6 +190,16 @@ class Notifier:
     def prepare(self) -> None:
         """Read the Slack webhook secret now (cached for the container's life)."""
         self._slack.prepare()
+
+    def _topics(self, message: Message, severity: Severity, service: str, synthetic: bool) -> list[str]:
+        """The responder's own test goes to ops only; an alarm nobody owns to ops as well (D8)."""
+        ops = self._settings.OPS_TOPIC_ARN
+        if synthetic:
+            return [ops] if ops else []
+        topics = [self._topic_for(message, severity)]
+        if service == UNASSIGNED:
+            topics.append(ops)
+        return list(dict.fromkeys(topic for topic in topics if topic))
 
     def _topic_for(self, message: Message, severity: Severity) -> str | None:
         if message.level is not None:

@@ -1,9 +1,11 @@
-"""CloudWatch alarms for one service, generated from the runbook policy (functions.policy).
+"""CloudWatch alarms for one service, generated from its effective policy (functions.policy.effective).
 
 Thresholds, comparisons, periods, evaluation periods, datapoints and missing-data treatment are
-read from `RUNBOOK.alarm_rules`, never re-typed here; this file only knows which metric each rule
-watches. Every alarm is named `<service>-<rule>`, carries the intake's marker line in its
-description, is tagged with rule/severity/scenario, and sends both ALARM and OK to the intake topic.
+read from the service's rules (the runbook's, with the service's overrides), never re-typed here;
+this file only knows which metric each rule watches. A rule turned off for the service, or
+watching a resource the service does not have, gets no alarm (and its log filter none either).
+Every alarm is named `<service>-<rule>`, carries the intake's marker line in its description, is
+tagged with rule/severity/scenario, and sends both ALARM and OK to the intake topic.
 
 Missing data, per rule (from the policy): `no-healthy-targets` treats missing data as breaching
 (no datapoints means no targets reporting: the outage itself, D10); the request-derived rules,
@@ -31,6 +33,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from functions.policy import RUNBOOK, AlarmRule, Runbook
+from functions.policy.effective import service_policy
 from infra import names
 from infra.config import ServiceDeployment
 from infra.metrics import CIRCUIT_BREAKER_OPEN, DB_CONNECTION_ERRORS, SLOW_QUERY_COUNT, ServiceMetrics
@@ -47,7 +50,7 @@ def enum_member_name(camel: str) -> str:
 
 def alarm_description(rule: AlarmRule, service: str, summary: str | None = None) -> str:
     marker = names.marker(rule.rule, rule.severity.value, rule.scenario, service)
-    return f"{summary or rule.summary}\n{marker}"
+    return f"{summary or rule.description}\n{marker}"
 
 
 class ServiceAlarms(Construct):
@@ -64,19 +67,14 @@ class ServiceAlarms(Construct):
         self.service = service
         self.metrics = ServiceMetrics(service)
         self._action = actions.SnsAction(intake_topic)
-        log_group = logs.LogGroup.from_log_group_name(self, "ServiceLogs", service.log_group)
-        self._filters = {
-            DB_CONNECTION_ERRORS: self._metric_filter(
-                log_group, DB_CONNECTION_ERRORS, service.db_connection_error_pattern
-            ),
-            SLOW_QUERY_COUNT: self._metric_filter(log_group, SLOW_QUERY_COUNT, service.slow_query_pattern),
-        }
+        rules = service_policy(service.runtime(), runbook).alarm_rules
+        self._filter_logs(service, {rule.rule for rule in rules})
         self._metric_for: dict[str, Callable[[Duration], cloudwatch.IMetric]] = {
             "no-healthy-targets": self.metrics.healthy_hosts,
             "availability": self.metrics.availability,
             "error-rate-critical": self.metrics.error_rate,
             "error-rate-high": self.metrics.error_rate,
-            "db-connection-failures": lambda p: self.metrics.custom(DB_CONNECTION_ERRORS, p),
+            "db-connection-failures": lambda p: self.metrics.logged(DB_CONNECTION_ERRORS, p),
             "circuit-breaker-open": lambda p: self.metrics.custom(CIRCUIT_BREAKER_OPEN, p, "Maximum"),
             "error-budget-burn-fast": self.metrics.burn_rate,
             "error-budget-burn-slow": self.metrics.burn_rate,
@@ -85,25 +83,34 @@ class ServiceAlarms(Construct):
             "latency-rise": self.metrics.latency_p99,
             "ecs-cpu": lambda p: self.metrics.ecs("CPUUtilization", p),
             "ecs-memory": lambda p: self.metrics.ecs("MemoryUtilization", p),
-            "db-slow-queries": lambda p: self.metrics.custom(SLOW_QUERY_COUNT, p),
+            "db-slow-queries": lambda p: self.metrics.logged(SLOW_QUERY_COUNT, p),
             "db-connections": self.metrics.db_connections,
         }
-        self.alarms: dict[str, cloudwatch.AlarmBase] = {}
-        for rule in runbook.alarm_rules:
-            if rule.rule not in self._metric_for:
-                raise KeyError(f"policy rule {rule.rule!r} has no metric in infra/constructs/alarms.py")
-            self.alarms[rule.rule] = self._alarm(rule)
+        unknown = sorted({rule.rule for rule in runbook.alarm_rules} - set(self._metric_for))
+        if unknown:
+            raise KeyError(f"policy rules {unknown} have no metric in infra/constructs/alarms.py")
+        self.alarms: dict[str, cloudwatch.AlarmBase] = {rule.rule: self._alarm(rule) for rule in rules}
 
-    def _metric_filter(self, log_group: logs.ILogGroup, metric_name: str, pattern: str) -> logs.MetricFilter:
-        return logs.MetricFilter(
-            self,
-            f"{metric_name}Filter",
-            log_group=log_group,
-            filter_pattern=logs.FilterPattern.literal(pattern),
-            metric_namespace=self.service.namespace,
-            metric_name=metric_name,
-            metric_value="1",
-        )
+    def _filter_logs(self, service: ServiceDeployment, rules: set[str]) -> None:
+        """The log metric filters the service's log-based rules count (only those it has)."""
+        filters = {
+            "db-connection-failures": (DB_CONNECTION_ERRORS, service.db_connection_error_pattern),
+            "db-slow-queries": (SLOW_QUERY_COUNT, service.slow_query_pattern),
+        }
+        wanted = [filters[rule] for rule in sorted(rules & filters.keys())]
+        if not wanted or not service.log_group:
+            return
+        log_group = logs.LogGroup.from_log_group_name(self, "ServiceLogs", service.log_group)
+        for metric_name, pattern in wanted:
+            logs.MetricFilter(
+                self,
+                f"{metric_name}Filter",
+                log_group=log_group,
+                filter_pattern=logs.FilterPattern.literal(pattern),
+                metric_namespace=self.metrics.log_namespace,
+                metric_name=metric_name,
+                metric_value="1",
+            )
 
     def _alarm(self, rule: AlarmRule) -> cloudwatch.AlarmBase:
         if rule.rule in BURN_RATE_RULES:
@@ -159,7 +166,7 @@ class ServiceAlarms(Construct):
                 rule,
                 f"{name}-{label}",
                 period,
-                description=f"{rule.summary} ({label} {period.to_minutes()} min; "
+                description=f"{rule.description} ({label} {period.to_minutes()} min; "
                 f"part of composite alarm {name}, no actions of its own)",
             )
             self._tag(child, rule)

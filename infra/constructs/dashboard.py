@@ -39,21 +39,32 @@ class ResponderDashboard(Construct):
         self._responder_rows(functions, queues, state_machine, alarms)
 
     def _service_row(self, service: ServiceDeployment) -> None:
+        """The service's graphs, for the resources it has."""
         metrics = ServiceMetrics(service)
+        graphs: list[cloudwatch.GraphWidget] = []
+        if service.load_balancer:
+            graphs += [
+                _graph("Availability (%)", [metrics.availability(FIVE_MINUTES)]),
+                _graph("Error rate (%)", [metrics.error_rate(FIVE_MINUTES)]),
+                _graph("p99 response time (s)", [metrics.latency_p99(FIVE_MINUTES)]),
+            ]
+        if service.has("load_balancer", "target_group"):
+            graphs.append(_graph("Healthy targets", [metrics.healthy_hosts(Duration.minutes(1))]))
+        if service.has("cluster", "ecs_service"):
+            graphs.append(_graph("ECS CPU / memory (%)", [metrics.ecs("CPUUtilization", FIVE_MINUTES),
+                                                          metrics.ecs("MemoryUtilization", FIVE_MINUTES)]))  # fmt: skip
+        if service.db_instance:
+            graphs.append(_graph("DB connections", [metrics.db_connections(FIVE_MINUTES)]))
+        if service.load_balancer:
+            graphs += [
+                _graph("Requests", [metrics.requests(FIVE_MINUTES)]),
+                _graph("Error-budget burn rate", [metrics.burn_rate(p) for p in (Duration.hours(1), FIVE_MINUTES)]),
+            ]
+        if not graphs:
+            return
         self.dashboard.add_widgets(cloudwatch.TextWidget(markdown=f"## {service.name}", width=24, height=1))
-        self.dashboard.add_widgets(
-            _graph("Availability (%)", [metrics.availability(FIVE_MINUTES)]),
-            _graph("Error rate (%)", [metrics.error_rate(FIVE_MINUTES)]),
-            _graph("p99 response time (s)", [metrics.latency_p99(FIVE_MINUTES)]),
-            _graph("Healthy targets", [metrics.healthy_hosts(Duration.minutes(1))]),
-        )
-        self.dashboard.add_widgets(
-            _graph("ECS CPU / memory (%)", [metrics.ecs("CPUUtilization", FIVE_MINUTES),
-                                            metrics.ecs("MemoryUtilization", FIVE_MINUTES)]),
-            _graph("DB connections", [metrics.db_connections(FIVE_MINUTES)]),
-            _graph("Requests", [metrics.requests(FIVE_MINUTES)]),
-            _graph("Error-budget burn rate", [metrics.burn_rate(Duration.hours(1)), metrics.burn_rate(FIVE_MINUTES)]),
-        )  # fmt: skip
+        for row in range(0, len(graphs), 4):
+            self.dashboard.add_widgets(*graphs[row : row + 4])
 
     def _responder_rows(
         self,

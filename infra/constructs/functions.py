@@ -271,7 +271,9 @@ class ResponderFunctions(Construct):
                 resources=["*"],
             )
         )
-        log_groups = sorted({service.log_group for service in self._config.services})
+        log_groups = sorted({service.log_group for service in self._config.services if service.log_group})
+        if not log_groups:
+            return
         function.add_to_role_policy(
             iam.PolicyStatement(
                 sid="DiagnosticsServiceLogs",

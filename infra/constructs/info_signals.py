@@ -109,14 +109,15 @@ class InfoSignals(Construct):
                 self._service_rule(service, source, detail_type, detail)
 
     def _service_rule(self, service: ServiceDeployment, source: str, detail_type: str, detail: dict[str, Any]) -> None:
+        """A rule for the service's own ECS service or DB instance; none for what it does not have."""
         construct_id = f"{service.name}-{_construct_id(detail_type)}"
-        if source == "ecs":
+        if source == "ecs" and service.has("cluster", "ecs_service"):
             service_arn = Stack.of(self).format_arn(
                 service="ecs", resource="service", resource_name=f"{service.cluster}/{service.ecs_service}"
             )
             description = f"{detail_type}s of ECS service {service.ecs_service}"
             self._rule(construct_id, description, source, detail_type, detail, resources=[service_arn])
-        elif source == "rds":
+        elif source == "rds" and service.db_instance:
             database = {"SourceIdentifier": [service.db_instance, f"rds:{service.db_instance}"]}
             description = f"{detail_type}s of {service.db_instance}"
             self._rule(construct_id, description, source, detail_type, database | detail)

@@ -51,7 +51,7 @@ def test_every_policy_rule_has_its_alarm(alarms_by_name, resources, service: str
     # Then the alarm exists with the marker, ALARM and OK actions to the intake topic
     assert alarm is not None, f"no alarm {name}"
     summary, marker_line = alarm["AlarmDescription"].split("\n")
-    assert summary == rule.summary
+    assert summary == rule.description
     assert marker_line == (
         f"[runbook-responder rule={rule.rule} severity={rule.severity.value} "
         f"scenario={rule.scenario} service={service}]"

@@ -15,15 +15,76 @@ from infra.config import PLACEHOLDER_ID, ConfigError, ResponderConfig, ServiceDe
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_defaults_are_the_runbooks_names() -> None:
-    # When nothing but the roster's parameter is configured
-    config = ResponderConfig(roster_parameter="/team/roster")
+def test_a_service_has_only_the_resources_its_entry_names() -> None:
+    # When a service names only its ECS service and log group
+    config = ResponderConfig(
+        services=[{"name": "search", "cluster": "core", "ecs_service": "search", "log_group": "/ecs/search"}],
+        roster_parameter="/team/roster",
+    )
 
-    # Then the one service is the runbook's, with placeholder ALB ids flagged
+    # Then nothing else is filled in: no load balancer, no database, no placeholder ids to warn about
     (service,) = config.services
-    assert service.name == "flask-sre-challenge" and service.target_group == "flask-sre-challenge-tg"
-    assert service.load_balancer_full_name == f"app/flask-sre-challenge-alb/{PLACEHOLDER_ID}"
+    assert (service.load_balancer, service.target_group, service.db_instance) == (None, None, None)
+    assert service.load_balancer_full_name == "" and config.placeholder_warnings() == []
+
+
+def test_the_runbooks_naming_only_when_the_service_asks_for_it() -> None:
+    # Given a service asking for the runbook's naming, and saying it has no database
+    config = ResponderConfig(
+        services=[{"name": "shop", "naming": "runbook", "db_instance": None}], roster_parameter="/team/roster"
+    )
+
+    # Then every other resource follows `<name>-...`, the database stays absent, and the ALB ids are flagged
+    (service,) = config.services
+    assert (service.load_balancer, service.log_group, service.db_instance) == ("shop-alb", "/ecs/shop", None)
+    assert service.load_balancer_full_name == f"app/shop-alb/{PLACEHOLDER_ID}"
     assert len(config.placeholder_warnings()) == 2
+
+
+def test_a_placeholder_id_is_an_error_beyond_dev() -> None:
+    # Given a prod stage whose service has an ALB but no real dimension ids
+    services = [{"name": "shop", "load_balancer": "shop-alb", "target_group": "shop-tg"}]
+    # Then it is refused, naming the field and how to find the id
+    with pytest.raises(ValueError, match=r"services\[0\]\.load_balancer_full_name .*describe-load-balancers"):
+        ResponderConfig(stage="prod", services=services, roster_parameter="/team/roster")
+
+
+def test_a_pasted_arn_is_taken_as_the_name_and_gives_the_dimension() -> None:
+    # Given ARNs where names are expected
+    lb = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/checkout-alb/50dc6c495c0c9188"
+    tg = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/checkout-tg/73e2d6bc24d8a067"
+    db = "arn:aws:rds:eu-west-1:123456789012:db:checkout-db"
+    config = ResponderConfig(
+        stage="prod",
+        services=[{"name": "checkout", "load_balancer": lb, "target_group": tg, "db_instance": db}],
+        roster_parameter="/team/roster",
+    )
+
+    # Then the names are the resources' names and the CloudWatch dimensions come from the ARNs (no placeholder)
+    (service,) = config.services
+    assert (service.load_balancer, service.target_group, service.db_instance) == (
+        "checkout-alb", "checkout-tg", "checkout-db",
+    )  # fmt: skip
+    assert service.load_balancer_full_name == "app/checkout-alb/50dc6c495c0c9188"
+    assert service.target_group_full_name == "targetgroup/checkout-tg/73e2d6bc24d8a067"
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ({"name": "x", "db_instance": ""}, "services.0.db_instance"),
+        ({"name": "x", "cluster": "arn:aws:rds:eu-west-1:1:db:x"}, "an ARN of another kind of resource"),
+        ({"name": "x", "rules": {"error-rate": {"threshold": 2}}}, "'error-rate' is not a runbook rule"),
+        ({"name": "x", "rules": {"latency-p99": {"period_seconds": 45}}}, "45 is not a CloudWatch period"),
+        ({"name": "x", "thresholds": {}}, "thresholds"),
+    ],
+)
+def test_a_bad_service_entry_is_one_line(tmp_path: Path, entry: dict[str, object], problem: str) -> None:
+    path = tmp_path / "responder.config.json"
+    path.write_text(json.dumps({"services": [entry], "roster_parameter": "/team/roster"}))
+    with pytest.raises(ConfigError) as error:
+        load_config({"config": str(path)})
+    assert problem in str(error.value) and "\n" not in str(error.value)
 
 
 def test_services_from_context_accepts_names_and_objects() -> None:
@@ -62,7 +123,9 @@ def test_reserved_concurrency_auto_gives_each_service_a_slot_for_a_storm(
 def test_reserved_concurrency_out_of_range_is_one_line(tmp_path: Path, setting: object) -> None:
     # Given a config file with an unusable reserved_concurrency
     path = tmp_path / "responder.config.json"
-    path.write_text(json.dumps({"reserved_concurrency": setting, "roster_parameter": "/team/roster"}))
+    path.write_text(
+        json.dumps({"services": [{"name": "a"}], "reserved_concurrency": setting, "roster_parameter": "/team/roster"})
+    )
 
     # When loaded, then one line names the setting
     with pytest.raises(ConfigError) as error:
@@ -82,10 +145,10 @@ def test_runtime_services_are_plain_service_configs() -> None:
         ("[]", "expected a JSON object"),
         ('{"services": []}', "services: Tuple should have at least 1 item"),
         ('{"services": [{"name": "bad name!"}]}', "services.0.name"),
-        ('{"stage": "prod", "typo": 1}', "typo: Extra inputs are not permitted"),
-        ('{"alert_emails": {"P9": ["a@b.c"]}}', "unknown topic 'P9'"),
+        ('{"services": [{"name": "a"}], "stage": "prod", "typo": 1}', "typo: Extra inputs are not permitted"),
+        ('{"services": [{"name": "a"}], "alert_emails": {"P9": ["a@b.c"]}}', "unknown topic 'P9'"),
         ('{"services": [{"name": "a"}, {"name": "a"}]}', "service names must be unique: a"),
-        ('{"log_retention_days": 31}', "31 is not a CloudWatch Logs retention"),
+        ('{"services": [{"name": "a"}], "log_retention_days": 31}', "31 is not a CloudWatch Logs retention"),
     ],
 )
 def test_bad_config_is_one_line_naming_the_file(tmp_path: Path, content: str, problem: str) -> None:

@@ -20,13 +20,13 @@ from functions.intake.parse import parse_event
 from functions.intake.signal import Signal
 from functions.policy import RUNBOOK, EventAction, EventRule
 from functions.scenarios import Action, classify
-from functions.services import DEFAULT_SERVICES
 from infra.asl import fake_resolver
 from tests.conftest import own_fields
 from tests.infra.conftest import of_type
+from tests.samples import SAMPLE_SERVICES
 
 REGION, ACCOUNT = "us-east-1", "123456789012"
-SERVICE = DEFAULT_SERVICES[0]
+SERVICE = SAMPLE_SERVICES[0]
 SERVICE_ARN = f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/{SERVICE.cluster}/{SERVICE.ecs_service}"
 SOURCES = {"ecs": "aws.ecs", "rds": "aws.rds", "health": "aws.health"}
 # What each detail layout needs besides the row's own fields.
@@ -119,7 +119,7 @@ def test_every_event_the_policy_acts_on_reaches_the_intake_and_lands_on_its_row(
     signal = parse_event(event)[0]
     assert isinstance(signal, Signal)
     assert RUNBOOK.event_rule(row.detail_type, signal.event_fields) is row
-    result = classify(signal, DEFAULT_SERVICES)
+    result = classify(signal, SAMPLE_SERVICES)
     assert (result.action, result.service) == (
         Action.OPEN if row.action is EventAction.OPEN else Action.TIMELINE, SERVICE.name,
     )  # fmt: skip

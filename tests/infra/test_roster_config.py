@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def write_config(tmp_path: Path, **fields: Any) -> Path:
     path = tmp_path / "responder.config.json"
-    path.write_text(json.dumps(fields))
+    path.write_text(json.dumps({"services": [{"name": "web", "cluster": "web", "ecs_service": "web"}], **fields}))
     return path
 
 
@@ -48,10 +48,11 @@ def test_the_parameter_value_is_the_roster_as_the_functions_read_it(tmp_path: Pa
 
 
 def test_no_roster_at_all_is_a_config_error_at_synth_not_a_silent_skip():
+    services = [{"name": "web"}]
     with pytest.raises(ValidationError) as refused:
-        ResponderConfig()
+        ResponderConfig(services=services)
     assert "nobody would be on call at L1..L4" in error_line(refused.value)
-    assert ResponderConfig(roster_parameter="/team/roster").roster_warnings() == []
+    assert ResponderConfig(services=services, roster_parameter="/team/roster").roster_warnings() == []
 
 
 def _with(edit: Any) -> dict[str, Any]:

@@ -30,10 +30,10 @@ from functions.notifications.graph import (
     metric_widget,
 )
 from functions.scenarios import classify
-from functions.services import DEFAULT_SERVICES, ServiceConfig
 from local.metric_image import metric_widget_images
 from local.world import FAKE_CREDENTIALS, environment
 from tests.conftest import event_at
+from tests.samples import SAMPLE_SERVICE, SAMPLE_SERVICES
 
 BUCKET = "responder-postmortems"
 LB = [{"Name": "LoadBalancer", "Value": "app/flask-sre-challenge-alb/50dc6c495c0c9188"}]
@@ -102,7 +102,7 @@ def aws() -> Iterator[dict[str, Any]]:
 def latency_incident(alarm_at: datetime) -> Incident:
     signal = parse_event(event_at("performance-degradation.sns.alarm.json", alarm_at))[0]
     assert isinstance(signal, Signal)
-    decision = decide(None, signal, classify(signal, DEFAULT_SERVICES), ServiceConfig(), alarm_at)
+    decision = decide(None, signal, classify(signal, SAMPLE_SERVICES), SAMPLE_SERVICE, alarm_at)
     assert decision.incident is not None
     return decision.incident
 

@@ -37,9 +37,10 @@ from functions.notifications.escape import escape_text
 from functions.notifications.render import TEMPLATES, initial_message
 from functions.observability import metrics
 from functions.scenarios import Action, classify
-from functions.services import DEFAULT_SERVICES, ServiceConfig
+from functions.services import ServiceConfig
 from local.lambda_context import FakeLambdaContext
 from tests.conftest import event_files, load_event
+from tests.samples import SAMPLE_SERVICES
 
 SAMPLES: list[tuple[str, Any]] = [(p.name, json.loads(p.read_text(encoding="utf-8"))) for p in event_files()]
 SNS_ALARMS = [
@@ -366,7 +367,7 @@ services = st.lists(
         synthetic=st.booleans(),
     ),
     max_size=3,
-).map(lambda extra: (*DEFAULT_SERVICES, *extra))
+).map(lambda extra: (*SAMPLE_SERVICES, *extra))
 
 signals = st.builds(
     Signal,
@@ -554,8 +555,8 @@ def test_initial_notification_neutralises_hostile_alarm_text(name, description, 
     marker = "\n[runbook-responder rule=no-healthy-targets severity=P0 scenario=service-down]" if keep_marker else ""
     (signal,) = parse_event(_hostile_alarm(name, description + marker, reason))
     assert isinstance(signal, Signal)
-    classification = classify(signal, DEFAULT_SERVICES)
-    decision = decide(None, signal, classification, DEFAULT_SERVICES[0], signal.occurred_at)
+    classification = classify(signal, SAMPLE_SERVICES)
+    decision = decide(None, signal, classification, SAMPLE_SERVICES[0], signal.occurred_at)
     assert decision.incident is not None
     message = initial_message(decision.incident)
     assert_safe_initial(message.text)

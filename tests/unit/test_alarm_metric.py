@@ -17,8 +17,8 @@ from functions.intake.signal import AlarmKind, AlarmMetric, Signal, SignalSource
 from functions.lifecycle import decide
 from functions.policy import RUNBOOK
 from functions.scenarios import classify
-from functions.services import DEFAULT_SERVICES, ServiceConfig
 from tests.conftest import event_files, load_event
+from tests.samples import SAMPLE_SERVICE, SAMPLE_SERVICES
 
 NOW = datetime(2026, 11, 26, 14, 5, tzinfo=UTC)
 ALARM_SAMPLES = [
@@ -36,7 +36,7 @@ def signal_of(event: Any) -> Signal:
 
 def member_of(event: Any) -> MemberAlarm:
     signal = signal_of(event)
-    decision = decide(None, signal, classify(signal, DEFAULT_SERVICES), ServiceConfig(), NOW)
+    decision = decide(None, signal, classify(signal, SAMPLE_SERVICES), SAMPLE_SERVICE, NOW)
     assert decision.incident is not None
     return decision.incident.alarms[signal.name]
 
@@ -179,11 +179,11 @@ def test_composite_members_have_no_metric_and_an_ok_keeps_the_metric():
     # Given an incident opened by a metric alarm, and one by a composite alarm
     composite = member_of(load_event("service-down.composite-sns.alarm.json"))
     signal = signal_of(load_event("resource-pressure.sns.alarm.json"))
-    opened = decide(None, signal, classify(signal, DEFAULT_SERVICES), ServiceConfig(), NOW).incident
+    opened = decide(None, signal, classify(signal, SAMPLE_SERVICES), SAMPLE_SERVICE, NOW).incident
     assert opened is not None
     # When the metric alarm's OK arrives
     ok = signal_of(load_event("resource-pressure.sns.ok.json"))
-    after = decide(opened, ok, classify(ok, DEFAULT_SERVICES), ServiceConfig(), NOW).incident
+    after = decide(opened, ok, classify(ok, SAMPLE_SERVICES), SAMPLE_SERVICE, NOW).incident
     # Then the composite has nothing to graph and the member still knows its metric
     assert composite.metric is None
     assert after is not None and after.alarms[signal.name].metric == opened.alarms[signal.name].metric

@@ -11,8 +11,8 @@ from functions.incident import IncidentOrigin
 from functions.intake.parse import parse_event
 from functions.lifecycle import Escalate, Notify, declare, resolve
 from functions.policy import Severity
-from functions.services import ServiceConfig
 from tests.conftest import load_event
+from tests.samples import SAMPLE_SERVICE
 
 SERVICES = ["flask-sre-challenge"]
 AT = datetime(2026, 11, 26, 15, 30, tzinfo=UTC)
@@ -70,7 +70,7 @@ def test_a_declared_incident_opens_on_its_own_with_the_same_first_response():
     # Given a person's declaration as the intake receives it
     [declared] = parse_event(load_event("security-breach.declared.api.json"))
     # When it is decided
-    decision = declare(declared, ServiceConfig(), AT)
+    decision = declare(declared, SAMPLE_SERVICE, AT)
     incident = decision.incident
     # Then it opens a P0 incident that notifies and escalates, without taking the service's alarm slot
     assert incident is not None and decision.created and decision.standalone
@@ -84,14 +84,14 @@ def test_a_declared_incident_opens_on_its_own_with_the_same_first_response():
 
 def test_a_person_can_set_a_declared_incident_public():
     declared = declaration(fields(public=True), SERVICES)
-    assert declare(declared, ServiceConfig(), AT).incident.public is True  # type: ignore[union-attr]
+    assert declare(declared, SAMPLE_SERVICE, AT).incident.public is True  # type: ignore[union-attr]
     outage = declaration(fields(kind="partial-outage"), SERVICES)
-    assert declare(outage, ServiceConfig(), AT).incident.public is True  # type: ignore[union-attr]
+    assert declare(outage, SAMPLE_SERVICE, AT).incident.public is True  # type: ignore[union-attr]
 
 
 def test_the_same_request_twice_is_one_incident_and_resolving_it_leaves_the_alarm_slot_alone():
-    first = declare(declaration(fields(), SERVICES), ServiceConfig(), AT).incident
-    again = declare(declaration(fields(), SERVICES), ServiceConfig(), AT).incident
+    first = declare(declaration(fields(), SERVICES), SAMPLE_SERVICE, AT).incident
+    again = declare(declaration(fields(), SERVICES), SAMPLE_SERVICE, AT).incident
     assert first is not None and again is not None and first.id == again.id
     closed = resolve(first, AT, by="alice", channel="link", root_cause=None, resolution=None)
     assert closed.release_open_pointer is False

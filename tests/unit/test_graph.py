@@ -18,8 +18,8 @@ from functions.intake.signal import Signal
 from functions.lifecycle import decide
 from functions.notifications.graph import AFTER, BEFORE, GraphMaker, graphed_alarm, metric_widget
 from functions.scenarios import classify
-from functions.services import DEFAULT_SERVICES, ServiceConfig
 from tests.conftest import load_event
+from tests.samples import SAMPLE_SERVICE, SAMPLE_SERVICES
 
 NOW = datetime(2026, 11, 26, 14, 5, tzinfo=UTC)
 ALB = "AWS/ApplicationELB"
@@ -34,7 +34,7 @@ MEMORY = [["AWS/ECS", "MemoryUtilization", *ECS]]
 def opened(name: str) -> Incident:
     signal = parse_event(load_event(name))[0]
     assert isinstance(signal, Signal)
-    decision = decide(None, signal, classify(signal, DEFAULT_SERVICES), ServiceConfig(), NOW)
+    decision = decide(None, signal, classify(signal, SAMPLE_SERVICES), SAMPLE_SERVICE, NOW)
     assert decision.incident is not None
     return decision.incident
 
@@ -180,7 +180,7 @@ def test_alarm_text_in_the_title_is_escaped():
 def widget_of_event(event: Any) -> dict[str, Any]:
     signal = parse_event(event)[0]
     assert isinstance(signal, Signal)
-    incident = decide(None, signal, classify(signal, DEFAULT_SERVICES), ServiceConfig(), NOW).incident
+    incident = decide(None, signal, classify(signal, SAMPLE_SERVICES), SAMPLE_SERVICE, NOW).incident
     assert incident is not None
     alarm = graphed_alarm(incident)
     assert alarm is not None
@@ -205,8 +205,8 @@ def test_the_most_severe_member_is_graphed():
     incident = decide(
         opened("performance-degradation.sns.alarm.json"),
         signal,
-        classify(signal, DEFAULT_SERVICES),
-        ServiceConfig(),
+        classify(signal, SAMPLE_SERVICES),
+        SAMPLE_SERVICE,
         NOW,
     ).incident
     assert incident is not None and len(incident.alarms) == 2

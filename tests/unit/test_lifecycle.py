@@ -10,10 +10,10 @@ from functions.intake.signal import Signal
 from functions.lifecycle import Escalate, Notify, decide, resolve, stabilised
 from functions.policy import Severity
 from functions.scenarios import classify
-from functions.services import DEFAULT_SERVICES, ServiceConfig
 from tests.conftest import load_event
+from tests.samples import SAMPLE_SERVICE, SAMPLE_SERVICES
 
-SERVICE = ServiceConfig()
+SERVICE = SAMPLE_SERVICE
 NOW = datetime(2026, 11, 26, 14, 5, tzinfo=UTC)
 
 
@@ -25,7 +25,7 @@ def signal_of(name: str) -> Signal:
 
 def apply(current: Incident | None, name: str, now: datetime = NOW):
     signal = signal_of(name)
-    return decide(current, signal, classify(signal, DEFAULT_SERVICES), SERVICE, now)
+    return decide(current, signal, classify(signal, SAMPLE_SERVICES), SERVICE, now)
 
 
 def opened(name: str) -> Incident:
@@ -96,7 +96,7 @@ def test_alarm_firing_again_while_monitoring_is_held_on_the_incident():
     assert monitoring is not None
     # When the same alarm fires again later (flapping)
     signal = signal_of("service-down.sns.alarm.json").model_copy(update={"occurred_at": NOW + timedelta(minutes=40)})
-    decision = decide(monitoring, signal, classify(signal, DEFAULT_SERVICES), SERVICE, NOW + timedelta(minutes=40))
+    decision = decide(monitoring, signal, classify(signal, SAMPLE_SERVICES), SERVICE, NOW + timedelta(minutes=40))
     # Then the same incident goes back to investigating, notes the flap, and pages nobody new
     assert decision.incident is not None and not decision.created
     assert decision.incident.status is IncidentStatus.INVESTIGATING and decision.incident.flap_count == 1
@@ -163,7 +163,7 @@ def test_flapping_alarm_is_announced_once_then_held_quietly():
         signal = (ok if minute % 2 else alarm).model_copy(
             update={"occurred_at": alarm.occurred_at + timedelta(minutes=minute)}
         )
-        decision = decide(current, signal, classify(signal, DEFAULT_SERVICES), SERVICE, NOW + timedelta(minutes=minute))
+        decision = decide(current, signal, classify(signal, SAMPLE_SERVICES), SERVICE, NOW + timedelta(minutes=minute))
         assert decision.incident is not None and not decision.created
         states.append((decision.incident.status, decision.notify))
         current = decision.incident

@@ -14,8 +14,8 @@ from functions.lifecycle import Notify, decide, end_maintenance, held, move_hold
 from functions.maintenance.window import MaintenanceWindow, WindowEnd, WindowError, active, ended, merged, window
 from functions.policy import Level
 from functions.scenarios import classify
-from functions.services import DEFAULT_SERVICES, ServiceConfig
 from tests.conftest import load_event
+from tests.samples import SAMPLE_SERVICE, SAMPLE_SERVICES
 
 SERVICES = ["flask-sre-challenge"]
 T0 = datetime(2026, 11, 26, 13, 50, tzinfo=UTC)
@@ -70,7 +70,7 @@ def test_ending_a_window_early_cuts_it_and_drops_one_not_yet_started():
 def opened_in_window(name: str, window: MaintenanceWindow | None) -> Incident:
     signal = parse_event(load_event(name))[0]
     assert isinstance(signal, Signal)
-    decision = decide(None, signal, classify(signal, DEFAULT_SERVICES), ServiceConfig(), signal.occurred_at,
+    decision = decide(None, signal, classify(signal, SAMPLE_SERVICES), SAMPLE_SERVICE, signal.occurred_at,
                       window=window)  # fmt: skip
     assert decision.incident is not None and decision.notify == [Notify.INITIAL]
     return decision.incident
@@ -96,7 +96,7 @@ def test_at_the_window_end_an_alarm_still_firing_pages_from_then_and_a_recovered
     assert recovered(incident, {name: AlarmState.OK})
     assert not recovered(incident, {name: AlarmState.ALARM}) and not recovered(incident, {})
 
-    decision = end_maintenance(incident, {name: AlarmState.ALARM}, ServiceConfig(), end)
+    decision = end_maintenance(incident, {name: AlarmState.ALARM}, SAMPLE_SERVICE, end)
     after = decision.incident
     assert after is not None and after.maintenance is None and decision.notify == [Notify.UPDATE]
     assert after.status is IncidentStatus.INVESTIGATING and after.public is True

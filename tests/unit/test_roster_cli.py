@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from infra.config import DEFAULT_CONFIG_FILE
 from local.cli import main
 from tests.conftest import roster_document
+from tests.samples import SAMPLE_CONFIG
 
 
 def write(tmp_path: Path, document: Any, name: str = "roster.json") -> Path:
@@ -74,7 +74,9 @@ def test_json_names_the_override_its_reason_and_when_it_ends(tmp_path, capsys):
 
 
 def test_reads_the_roster_of_a_responder_config(tmp_path, capsys):
-    path = write(tmp_path, {"stage": "prod", "roster": roster_document()}, "responder.config.json")
+    path = write(
+        tmp_path, {"stage": "prod", "services": SERVICES, "roster": roster_document()}, "responder.config.json"
+    )
     # A date alone is its midnight UTC: before that Monday's 09:00 hand-over
     code, out, _err = run(capsys, "--config", str(path), "--at", "2026-01-12", "--json")
     assert code == 0
@@ -84,9 +86,12 @@ def test_reads_the_roster_of_a_responder_config(tmp_path, capsys):
 def test_by_default_it_is_the_repositorys_config_now(capsys, frozen_clock):
     code, out, _err = run(capsys, "--json")
     report = json.loads(out)
-    assert code == 0 and report["source"] == str(DEFAULT_CONFIG_FILE)
+    assert code == 0 and report["source"] == str(SAMPLE_CONFIG)  # the suite's, through $RESPONDER_CONFIG
     assert report["at"] == frozen_clock.now().isoformat().replace("+00:00", "Z")
     assert len(report["on_call"]) == 4
+
+
+SERVICES = [{"name": "web", "cluster": "web", "ecs_service": "web"}]
 
 
 def _roster_with_l5() -> dict[str, Any]:
@@ -99,10 +104,18 @@ def _roster_with_l5() -> dict[str, Any]:
     ("content", "argv", "expected"),
     [
         (_roster_with_l5(), [], "{path}: levels.L5: unknown level; the ladder is L1, L2, L3, L4"),
-        ({"roster": _roster_with_l5()}, [], "{path}: roster.levels.L5: unknown level; the ladder is L1, L2, L3, L4"),
-        ({"stage": "prod"}, [], "{path}: roster: missing: nobody would be on call at L1..L4; add roster"),
         (
-            {"roster_parameter": "/team/roster"},
+            {"services": SERVICES, "roster": _roster_with_l5()},
+            [],
+            "{path}: roster.levels.L5: unknown level; the ladder is L1, L2, L3, L4",
+        ),
+        (
+            {"stage": "prod", "services": SERVICES},
+            [],
+            "{path}: roster: missing: nobody would be on call at L1..L4; add roster",
+        ),
+        (
+            {"services": SERVICES, "roster_parameter": "/team/roster"},
             [],
             "{path}: the roster is kept in SSM parameter /team/roster; run with --parameter /team/roster",
         ),

@@ -13,9 +13,9 @@ from moto import mock_aws
 from functions.aws import AwsClients, new_session
 from functions.diagnostics import CHECKS, CheckContext, Finding
 from functions.policy import Severity
-from functions.services import ServiceConfig
 from local.seed import seed_world, with_overrides
 from local.seed_health import stop_health_servers
+from tests.samples import SAMPLE_SERVICE
 
 
 @pytest.fixture(scope="session")
@@ -45,12 +45,12 @@ def seeded(clients: AwsClients, now: datetime) -> Iterator[Seed]:
     """seed(scenario) → the CheckContext of an incident opened a minute ago in that world."""
 
     def seed(scenario: str | None) -> CheckContext:
-        overrides = seed_world(clients, ServiceConfig(), scenario, now)
+        overrides = seed_world(clients, SAMPLE_SERVICE, scenario, now)
         return CheckContext(
             incident_id="flask-sre-challenge-test",
             scenario=scenario or "unclassified",
             severity=Severity.P1,
-            service=with_overrides(ServiceConfig(), overrides),
+            service=with_overrides(SAMPLE_SERVICE, overrides),
             now=now,
             opened_at=now - timedelta(minutes=1),
             alarm_names=["flask-sre-challenge-test-alarm"],

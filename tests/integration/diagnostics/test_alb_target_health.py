@@ -4,6 +4,7 @@ import pytest
 
 from functions.diagnostics import Status
 from tests.integration.diagnostics.conftest import run
+from tests.samples import SAMPLE_SERVICE
 
 
 def test_healthy_world_reports_every_target_healthy(seeded, clients):
@@ -49,13 +50,12 @@ def test_missing_target_group_raises_for_the_runner_to_report(clients, now):
 
     from functions.diagnostics import CheckContext
     from functions.policy import Severity
-    from functions.services import ServiceConfig
 
     ctx = CheckContext(
         incident_id="i",
         scenario="service-down",
         severity=Severity.P0,
-        service=ServiceConfig(),
+        service=SAMPLE_SERVICE,
         now=now,
         opened_at=now - timedelta(minutes=1),
     )

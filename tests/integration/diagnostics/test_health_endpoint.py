@@ -6,14 +6,14 @@ from collections.abc import Iterator
 import pytest
 
 from functions.diagnostics import Status
-from functions.services import ServiceConfig
 from tests.integration.diagnostics.conftest import run
+from tests.samples import SAMPLE_SERVICE
 
 
 def test_no_health_url_configured_is_unknown(seeded, clients):
     # Given a service without a health URL
     ctx = seeded(None)
-    ctx = ctx.model_copy(update={"service": ServiceConfig()})
+    ctx = ctx.model_copy(update={"service": SAMPLE_SERVICE})
     # When the responder checks the endpoint
     finding = run("health_endpoint", ctx, clients)
     # Then it says so instead of guessing
@@ -57,7 +57,7 @@ def silent_port() -> Iterator[int]:
 def test_no_answer_within_the_timeout_is_critical(seeded, clients, silent_port):
     # Given an endpoint that accepts but never answers
     ctx = seeded(None)
-    service = ServiceConfig(health_url=f"http://127.0.0.1:{silent_port}/health")
+    service = SAMPLE_SERVICE.model_copy(update={"health_url": f"http://127.0.0.1:{silent_port}/health"})
     ctx = ctx.model_copy(update={"service": service})
     # When checked with a short timeout
     finding = run("health_endpoint", ctx, clients, timeout_seconds=0.3)
@@ -72,7 +72,7 @@ def test_refused_connection_is_critical(seeded, clients):
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
     probe.close()
-    ctx = seeded(None).model_copy(update={"service": ServiceConfig(health_url=f"http://127.0.0.1:{port}/health")})
+    ctx = seeded(None).model_copy(update={"service": SAMPLE_SERVICE.model_copy(update={"health_url": f"http://127.0.0.1:{port}/health"})})
     # When checked
     finding = run("health_endpoint", ctx, clients)
     # Then it is critical with the connection error

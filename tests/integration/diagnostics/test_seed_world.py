@@ -11,6 +11,7 @@ from functions.diagnostics import CHECKS, Status, run_checks
 from functions.policy import RUNBOOK, Severity
 from functions.severity import reclassify
 from local.seed import SCENES
+from tests.samples import SAMPLE_SERVICE
 
 BROKEN = sorted(name for name in SCENES if name)
 
@@ -92,8 +93,7 @@ def test_info_scenarios_get_the_healthy_world(seeded, clients):
 
 
 def test_unknown_scenario_is_refused(clients, now):
-    from functions.services import ServiceConfig
     from local.seed import seed_world
 
     with pytest.raises(ValueError, match="no local world for scenario 'nope'"):
-        seed_world(clients, ServiceConfig(), "nope", now)
+        seed_world(clients, SAMPLE_SERVICE, "nope", now)

@@ -9,6 +9,7 @@ import functions.diagnostics as diagnostics
 from functions.diagnostics import CHECKS
 from functions.diagnostics.base import CheckSpec
 from functions.policy import RUNBOOK
+from tests.samples import SAMPLE_SERVICE
 
 HELPERS = {"base"}
 
@@ -35,11 +36,11 @@ def test_every_check_a_scenario_names_exists():
 
 
 @pytest.mark.parametrize("name", sorted(CHECKS))
-def test_every_check_documents_itself_and_builds_default_params(name):
+def test_every_check_documents_itself_and_builds_its_params_from_the_policy(name):
     spec = CHECKS[name]
     assert spec.name == name == spec.run.__name__
     assert len(spec.doc) > 80, "the docstring is what a responder reads about this check"
-    spec.params()  # defaults are valid
+    spec.params_for(SAMPLE_SERVICE)  # the sample service's effective policy gives valid params
 
 
 def test_a_malformed_check_module_fails_at_registration():

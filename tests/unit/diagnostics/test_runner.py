@@ -15,14 +15,14 @@ from functions.aws import AwsClients, new_session
 from functions.diagnostics import CHECKS, CheckContext, Finding, Status, alb_target_health, run_checks
 from functions.diagnostics.base import CheckSpec, Params
 from functions.policy import Severity
-from functions.services import ServiceConfig
+from tests.samples import SAMPLE_SERVICE
 
 NOW = datetime(2026, 11, 26, 20, 0, tzinfo=UTC)
 CTX = CheckContext(
     incident_id="i-1",
     scenario="service-down",
     severity=Severity.P0,
-    service=ServiceConfig(),
+    service=SAMPLE_SERVICE,
     now=NOW,
     opened_at=NOW - timedelta(minutes=1),
 )

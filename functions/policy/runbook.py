@@ -1,230 +1,27 @@
-"""The SRE runbook as one typed policy: the single source of truth.
+"""The runbook's own tables: severities, the L1-L4 ladder, scenarios, alarm rules and the event policy.
 
-The CDK alarms, the intake classifier, the escalation schedule and the notification
-templates all read `RUNBOOK`. Where the written runbook is ambiguous or contradicts
-itself, the decision taken is recorded in `functions/policy.md` and referenced here
-by its number (D1, D2, ...).
+Read through `RUNBOOK`; a service's own thresholds are these with its overrides applied
+(`functions.policy.effective`). Decisions are referenced by number (D1, D2, ...), see functions/policy.md.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from enum import StrEnum
-from functools import cached_property
-from typing import Literal
-
-MINUTE = 60
-HOUR = 60 * MINUTE
-DAY = 24 * HOUR
-
-
-class Severity(StrEnum):
-    P0 = "P0"
-    P1 = "P1"
-    P2 = "P2"
-    P3 = "P3"
-
-    @property
-    def rank(self) -> int:
-        """0 is the most severe."""
-        return int(self.value[1])
-
-    def outranks(self, other: Severity) -> bool:
-        return self.rank < other.rank
-
-
-class Level(StrEnum):
-    L1 = "L1"
-    L2 = "L2"
-    L3 = "L3"
-    L4 = "L4"
-
-    @property
-    def position(self) -> int:
-        return int(self.value[1]) - 1
-
-
-# Plain frozen dataclasses: the policy is code, checked by mypy and the tests, not input to
-# validate; building pydantic schemas for it cost ~40 ms of every intake cold start.
-
-
-@dataclass(frozen=True, kw_only=True)
-class SeverityPolicy:
-    severity: Severity
-    title: str
-    conditions: tuple[str, ...]
-    response_seconds: int  # acknowledgement deadline for each paged level
-    escalate_after_seconds: int | None  # P2/P3: one level up each time this passes unresolved (D3)
-    update_every_seconds: int  # promised cadence of status updates (D5)
-    human_confirms_resolution: bool  # D4: OK alarms move to Monitoring, a person resolves
-    postmortem_due_seconds: int | None  # D6: None = no post-mortem required
-    incident_channel: bool  # D11: a Slack channel of its own (the runbook's "Create Incident Channel")
-    diagnosis_follows: bool  # D19: the Initial Notification goes at once; the diagnosis is an update after it
-    public: bool  # D12: shown on the public status page (a person can override per incident)
-
-
-@dataclass(frozen=True, kw_only=True)
-class LevelPolicy:
-    level: Level
-    role: str
-    primary: str
-    responsibilities: str
-    escalation_seconds: dict[Severity, int]  # how long this level holds a P0/P1 before the next is paged
-
-
-Comparison = Literal[
-    "GreaterThanThreshold",
-    "GreaterThanOrEqualToThreshold",
-    "LessThanThreshold",
-    "LessThanOrEqualToThreshold",
-    "GreaterThanUpperThreshold",
-]
-MissingData = Literal["breaching", "notBreaching", "ignore", "missing"]
-
-
-@dataclass(frozen=True, kw_only=True)
-class AlarmRule:
-    """One runbook threshold, encoded as one CloudWatch alarm per service."""
-
-    rule: str
-    severity: Severity
-    scenario: str
-    summary: str
-    comparison: Comparison
-    threshold: float
-    period_seconds: int = 60
-    evaluation_periods: int = 1
-    datapoints_to_alarm: int | None = None
-    missing_data: MissingData = "missing"
-    # (namespace, metric name) pairs that identify this rule on alarms without a marker
-    metric_hints: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(frozen=True, kw_only=True)
-class Scenario:
-    """A runbook scenario: what it looks like to a user and which checks run first."""
-
-    name: str
-    title: str
-    impact: str
-    affected: tuple[str, ...]  # resource kinds named in "Affected Systems"
-    checks: tuple[str, ...]  # diagnostic checks, by registry name
-    public_title: str = "Service disruption"  # what a status-page visitor reads: no alarm text, no hostnames
-    public_impact: Literal["outage", "degraded"] = "degraded"  # the service's state on the status page
-    public_by_default: bool = True  # D12: False keeps it off the status page until a person sets it public
-    declared_severity: Severity | None = None  # D13: people declare it (`responder declare`); no alarm can
-
-
-class EventAction(StrEnum):
-    """What an ECS, RDS or AWS Health event does (D7)."""
-
-    IGNORE = "ignore"  # nothing recorded
-    TIMELINE = "timeline"  # on the service's open incident's timeline and kept as a recent change; pages nobody
-    OPEN = "open"  # opens an incident, or joins the open one and raises it to the row's severity (D16)
-
-
-EventSource = Literal["ecs", "rds", "health"]
-# The event fields a row can match, by the names AWS gives them in the event's `detail`: the
-# EventBridge rules that route the events are derived from the rows with these very names.
-EventField = Literal[
-    "eventName",  # ECS deployment state change / service action
-    "eventType",  # ECS: INFO, WARN, ERROR
-    "lastStatus",  # ECS task state change
-    "stopCode",  # ECS task state change
-    "status",  # ECS container instance state change
-    "EventID",  # RDS: RDS-EVENT-nnnn
-    "EventCategories",  # RDS: failover, failure, low storage, ...
-    "service",  # AWS Health: the AWS service (ECS, RDS, ABUSE, ...)
-    "eventTypeCode",  # AWS Health: AWS_RDS_MAINTENANCE_SCHEDULED, ...
-    "eventTypeCategory",  # AWS Health: issue, accountNotification, scheduledChange, investigation
-    "statusCode",  # AWS Health: open, upcoming, closed
-]
-
-
-@dataclass(frozen=True, kw_only=True)
-class EventRule:
-    """One row of the event policy: the events it matches and what they do.
-
-    Rows of one detail type are read in order and the first that matches decides, so a row for an
-    event id comes before the row for its category. Every detail type ends with a row matching
-    everything else (`when={}`), so no event of a known type is left without a decision.
-    """
-
-    source: EventSource
-    detail_type: str  # the EventBridge detail-type (RDS event subscriptions over SNS are mapped onto it)
-    when: dict[EventField, tuple[str, ...]]  # every field must hold one of the values; {} = any other event
-    action: EventAction
-    scenario: str
-    reason: str
-    doc: str  # the AWS documentation page the events and their meaning come from
-    severity: Severity | None = None  # the severity it opens at: OPEN rows only
-
-    def matches(self, fields: Mapping[str, tuple[str, ...]]) -> bool:
-        """EventBridge's rule: each field of the row has one of its values in the event."""
-        return all(set(values) & set(fields.get(field, ())) for field, values in self.when.items())
-
-    @property
-    def label(self) -> str:
-        condition = " ".join(f"{field}={'|'.join(values)}" for field, values in self.when.items())
-        return f"{self.detail_type} {condition or '(any other)'}"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Runbook:
-    severities: tuple[SeverityPolicy, ...]
-    ladder: tuple[LevelPolicy, ...]
-    scenarios: tuple[Scenario, ...]
-    alarm_rules: tuple[AlarmRule, ...]
-    event_rules: tuple[EventRule, ...]  # D7: every ECS, RDS and AWS Health event type and what it does
-    unknown_alarm_severity: Severity  # D8: an alarm the policy does not know
-    stabilisation_seconds: int  # D4: all alarms OK this long before auto-resolve
-    exhausted_reminder_limit: int  # D9: reminders to L4 after the ladder is exhausted
-    unknown_alarm_scenario: str = "unclassified"
-    incident_channel_prefix: str = "#incident-"
-    status_page_days: int = 90  # D12: history a visitor sees
-    maintenance_pages_from: Severity = Severity.P0  # D14: in a maintenance window only this and worse page
-
-    @property
-    def declarable(self) -> tuple[Scenario, ...]:
-        """Scenarios that come from people, not alarms (D13)."""
-        return tuple(scenario for scenario in self.scenarios if scenario.declared_severity is not None)
-
-    def severity(self, severity: Severity) -> SeverityPolicy:
-        return self._severities[severity]
-
-    def scenario(self, name: str) -> Scenario:
-        return self._scenarios.get(name) or self._scenarios[self.unknown_alarm_scenario]
-
-    def rule(self, rule: str) -> AlarmRule | None:
-        return self._rules.get(rule)
-
-    def level(self, level: Level) -> LevelPolicy:
-        return self.ladder[level.position]
-
-    def event_rule(self, detail_type: str, fields: Mapping[str, tuple[str, ...]]) -> EventRule | None:
-        """The row that decides an event of `detail_type` with `fields`; None for a type with no rows."""
-        return next((rule for rule in self._event_rules.get(detail_type, ()) if rule.matches(fields)), None)
-
-    @cached_property
-    def _severities(self) -> dict[Severity, SeverityPolicy]:
-        return {policy.severity: policy for policy in self.severities}
-
-    @cached_property
-    def _scenarios(self) -> dict[str, Scenario]:
-        return {scenario.name: scenario for scenario in self.scenarios}
-
-    @cached_property
-    def _rules(self) -> dict[str, AlarmRule]:
-        return {rule.rule: rule for rule in self.alarm_rules}
-
-    @cached_property
-    def _event_rules(self) -> dict[str, tuple[EventRule, ...]]:
-        by_type: dict[str, list[EventRule]] = {}
-        for rule in self.event_rules:
-            by_type.setdefault(rule.detail_type, []).append(rule)
-        return {detail_type: tuple(rules) for detail_type, rules in by_type.items()}
-
+from functions.policy.model import (
+    DAY,
+    HOUR,
+    MINUTE,
+    AlarmRule,
+    EventAction,
+    EventField,
+    EventRule,
+    EventSource,
+    Level,
+    LevelPolicy,
+    Runbook,
+    Scenario,
+    Severity,
+    SeverityPolicy,
+)
 
 SEVERITIES = (
     SeverityPolicy(
@@ -351,7 +148,7 @@ SCENARIOS = (
     Scenario(
         name="high-error-rate",
         title="High Error Rate",
-        impact="Error rate above 5%: some requests failing",
+        impact="Error rate above {error-rate-high}%: some requests failing",
         affected=("alb", "ecs", "logs", "rds"),
         checks=("alb_error_rate", "error_log_signatures", "rds_instance", "recent_deployments", "ecs_utilization"),
         public_title="Elevated error rates",
@@ -527,6 +324,7 @@ ALARM_RULES = (
         severity=Severity.P0,
         scenario="service-down",
         summary="No healthy targets behind the load balancer",
+        watches=("load_balancer", "target_group"),
         comparison="LessThanThreshold",
         threshold=1,
         evaluation_periods=2,
@@ -537,7 +335,8 @@ ALARM_RULES = (
         rule="availability",
         severity=Severity.P0,
         scenario="service-down",
-        summary="Service availability < 99%",
+        summary="Service availability < {threshold}%",
+        watches=("load_balancer",),
         comparison="LessThanThreshold",
         threshold=99,
         period_seconds=300,
@@ -548,7 +347,8 @@ ALARM_RULES = (
         rule="error-rate-critical",
         severity=Severity.P0,
         scenario="high-error-rate",
-        summary="Error rate > 5% sustained for 15 minutes",
+        summary="Error rate > {threshold}% sustained for {window_minutes} minutes",
+        watches=("load_balancer",),
         comparison="GreaterThanThreshold",
         threshold=5,
         period_seconds=300,
@@ -560,6 +360,7 @@ ALARM_RULES = (
         severity=Severity.P0,
         scenario="database",
         summary="Database connection failures in the application log",
+        watches=("log_group", "db_instance"),
         comparison="GreaterThanThreshold",
         threshold=0,
         missing_data="notBreaching",
@@ -570,6 +371,7 @@ ALARM_RULES = (
         severity=Severity.P0,
         scenario="circuit-breaker",
         summary="Circuit breaker open",
+        watches=("namespace",),
         comparison="GreaterThanOrEqualToThreshold",
         threshold=1,
         missing_data="notBreaching",
@@ -579,7 +381,9 @@ ALARM_RULES = (
         rule="error-budget-burn-fast",
         severity=Severity.P0,
         scenario="error-budget",
-        summary="Error budget burning 14.4x: >50% of a 30-day budget gone in under 2 days (1 h and 5 min windows)",
+        summary="Error budget burning {threshold}x: >50% of a 30-day budget gone in under 2 days "
+        "(1 h and 5 min windows)",
+        watches=("load_balancer",),
         comparison="GreaterThanThreshold",
         threshold=14.4,
         period_seconds=300,
@@ -589,7 +393,8 @@ ALARM_RULES = (
         rule="error-budget-burn-slow",
         severity=Severity.P0,
         scenario="error-budget",
-        summary="Error budget burning 6x: >50% of a 30-day budget gone in 2.5 days (6 h and 30 min windows)",
+        summary="Error budget burning {threshold}x: >50% of a 30-day budget gone in 2.5 days (6 h and 30 min windows)",
+        watches=("load_balancer",),
         comparison="GreaterThanThreshold",
         threshold=6,
         period_seconds=1800,
@@ -599,7 +404,8 @@ ALARM_RULES = (
         rule="latency-p99",
         severity=Severity.P1,
         scenario="performance-degradation",
-        summary="p99 response time > 2 seconds",
+        summary="p99 response time > {threshold} seconds",
+        watches=("load_balancer",),
         comparison="GreaterThanThreshold",
         threshold=2,
         period_seconds=300,
@@ -610,7 +416,8 @@ ALARM_RULES = (
         rule="latency-anomaly",
         severity=Severity.P1,
         scenario="performance-degradation",
-        summary="Response time more than 50% above its normal (anomaly band, 3 standard deviations)",
+        summary="Response time more than 50% above its normal (anomaly band of {threshold}σ)",
+        watches=("load_balancer",),
         comparison="GreaterThanUpperThreshold",
         threshold=3,
         period_seconds=300,
@@ -622,7 +429,8 @@ ALARM_RULES = (
         rule="latency-rise",
         severity=Severity.P2,
         scenario="performance-degradation",
-        summary="Response time above its normal, under 50% (anomaly band, 1 standard deviation)",
+        summary="Response time above its normal, under 50% (anomaly band of {threshold}σ)",
+        watches=("load_balancer",),
         comparison="GreaterThanUpperThreshold",
         threshold=1,
         period_seconds=300,
@@ -634,7 +442,8 @@ ALARM_RULES = (
         rule="ecs-cpu",
         severity=Severity.P1,
         scenario="resource-pressure",
-        summary="ECS CPU utilization > 80%",
+        summary="ECS CPU utilization > {threshold}%",
+        watches=("cluster", "ecs_service"),
         comparison="GreaterThanThreshold",
         threshold=80,
         period_seconds=300,
@@ -646,7 +455,8 @@ ALARM_RULES = (
         rule="ecs-memory",
         severity=Severity.P1,
         scenario="resource-pressure",
-        summary="ECS memory utilization > 85%",
+        summary="ECS memory utilization > {threshold}%",
+        watches=("cluster", "ecs_service"),
         comparison="GreaterThanThreshold",
         threshold=85,
         period_seconds=300,
@@ -658,7 +468,8 @@ ALARM_RULES = (
         rule="db-slow-queries",
         severity=Severity.P1,
         scenario="database",
-        summary="Database slow queries (> 5 in 5 minutes)",
+        summary="Database slow queries (> {threshold} in {period_minutes} minutes)",
+        watches=("log_group", "db_instance"),
         comparison="GreaterThanThreshold",
         threshold=5,
         period_seconds=300,
@@ -669,7 +480,8 @@ ALARM_RULES = (
         rule="db-connections",
         severity=Severity.P1,
         scenario="database",
-        summary="Database connection pressure (> 80 connections)",
+        summary="Database connection pressure (> {threshold} connections)",
+        watches=("db_instance",),
         comparison="GreaterThanThreshold",
         threshold=80,
         period_seconds=300,
@@ -681,7 +493,8 @@ ALARM_RULES = (
         rule="error-rate-high",
         severity=Severity.P1,
         scenario="high-error-rate",
-        summary="Error rate > 5% (5-minute window)",
+        summary="Error rate > {threshold}% ({period_minutes}-minute window)",
+        watches=("load_balancer",),
         comparison="GreaterThanThreshold",
         threshold=5,
         period_seconds=300,
