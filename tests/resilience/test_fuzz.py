@@ -357,13 +357,16 @@ def test_every_sample_parses_with_every_field_dropped():
 
 # --- classify: any Signal ------------------------------------------------------------------------
 
+# A resource a service has (a name) or has not (None); blank names and ARNs are refused at config time.
+resource_names = st.none() | st.text(min_size=1, max_size=20).filter(lambda t: t.strip() and not t.startswith("arn:"))
+
 services = st.lists(
     st.builds(
         ServiceConfig,
         name=st.from_regex(r"[a-z][a-z0-9-]{0,20}", fullmatch=True),
-        target_group=st.text(max_size=20),
-        cluster=st.text(max_size=20),
-        namespace=st.text(max_size=20),
+        target_group=resource_names,
+        cluster=resource_names,
+        namespace=resource_names,
         synthetic=st.booleans(),
     ),
     max_size=3,

@@ -61,6 +61,6 @@ def seeded(clients: AwsClients, now: datetime) -> Iterator[Seed]:
 
 
 def run(name: str, ctx: CheckContext, clients: AwsClients, **params: Any) -> Finding:
-    """Call one registered check directly (no runner), with Params overrides."""
+    """Call one registered check directly (no runner): its params from the service's policy, with overrides."""
     spec = CHECKS[name]
-    return spec.run(ctx, clients, spec.params(**params))
+    return spec.run(ctx, clients, spec.params.model_validate(spec.params_for(ctx.service).model_dump() | params))
