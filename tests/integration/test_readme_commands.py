@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 SHELL_FENCES = {"bash", "sh", "shell"}
 RESPONDER = re.compile(r"^(?:\S*/)?responder$")  # responder, .venv/bin/responder
+_MENTIONS_RESPONDER = re.compile(r"(?:^|[\s;&|])(?:\S*/)?responder\s")
 
 # Matched against "responder <args>"; a command matching none of these is run.
 SKIP = {
@@ -88,8 +89,14 @@ def steps_of(line: str) -> list[Step]:
     """The `responder` invocations of a line: `a > f && b | jq …`; other programs are not ours to run."""
     lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
     lexer.whitespace_split = True
+    try:
+        tokens = list(lexer)
+    except ValueError as error:  # unbalanced quotes: fine in another program's line, not in ours
+        if _MENTIONS_RESPONDER.search(line):
+            raise ValueError(f"cannot split documented command {line!r}: {error}") from None
+        return []
     steps: list[Step] = []
-    for command in _split(list(lexer), {"&&", "||", ";"}):
+    for command in _split(tokens, {"&&", "||", ";"}):
         stages = _split(command, {"|"})
         words = stages[0]
         if not words or not RESPONDER.match(words[0]):
