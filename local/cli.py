@@ -100,8 +100,9 @@ def _parser() -> argparse.ArgumentParser:
     redrive.set_defaults(run=_run_redrive)
 
     roster = commands.add_parser("roster", help="who is on call at L1..L4 at a moment (now by default)")
-    roster.add_argument("--at", metavar="WHEN",
-                        help=f"+12h, now, or an ISO date or moment, UTC unless it has an offset; {_FROM_NOW}")
+    roster.add_argument(
+        "--at", metavar="WHEN", help=f"+12h, now, or an ISO date or moment, UTC unless it has an offset; {_FROM_NOW}"
+    )
     source = roster.add_mutually_exclusive_group()
     source.add_argument("--config", type=Path, metavar="FILE", help="a responder config or a roster document")
     source.add_argument("--parameter", metavar="NAME", help="the roster's SSM parameter, with your AWS credentials")

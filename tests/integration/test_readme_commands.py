@@ -209,7 +209,7 @@ def test_a_documented_line_splits_into_its_responder_steps():
     block = (
         "```bash\n"
         ".venv/bin/responder maintenance add --start +5m \\\n"
-        '    --reason "a b" > /tmp/w.json && responder replay /tmp/w.json --json | jq \'.x | .y\'  # why\n'
+        "    --reason \"a b\" > /tmp/w.json && responder replay /tmp/w.json --json | jq '.x | .y'  # why\n"
         "npx cdk deploy\n"
         "```\n"
     )
