@@ -19,6 +19,7 @@ from typing import Any
 from local.errors import InputError
 
 EXIT_BAD_INPUT = 2
+_FROM_NOW = "+DURATION and -DURATION count from now (give -DURATION with =, as in --at=-1d)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -74,8 +75,8 @@ def _parser() -> argparse.ArgumentParser:
     window_commands = maintenance.add_subparsers(required=True, metavar="ACTION")
     add = window_commands.add_parser("add", help="print the window as an intake event, or send it with --url")
     add.add_argument("--service", required=True)
-    add.add_argument("--start", required=True, metavar="ISO", help="2026-11-26T13:55:00Z")
-    add.add_argument("--end", required=True, metavar="ISO")
+    add.add_argument("--start", required=True, metavar="WHEN", help=f"+5m, now or 2026-11-26T13:55:00Z; {_FROM_NOW}")
+    add.add_argument("--end", required=True, metavar="WHEN", help=f"+1h or an ISO moment; {_FROM_NOW}")
     add.add_argument("--reason", required=True)
     add.add_argument("--id", help="a stable id (default: derived from service and times)")
     add.add_argument("--by", default=os.environ.get("USER") or "operator")
@@ -99,7 +100,9 @@ def _parser() -> argparse.ArgumentParser:
     redrive.set_defaults(run=_run_redrive)
 
     roster = commands.add_parser("roster", help="who is on call at L1..L4 at a moment (now by default)")
-    roster.add_argument("--at", metavar="WHEN", help="ISO 8601 date or moment, UTC unless it has an offset")
+    roster.add_argument(
+        "--at", metavar="WHEN", help=f"+12h, now, or an ISO date or moment, UTC unless it has an offset; {_FROM_NOW}"
+    )
     source = roster.add_mutually_exclusive_group()
     source.add_argument("--config", type=Path, metavar="FILE", help="a responder config or a roster document")
     source.add_argument("--parameter", metavar="NAME", help="the roster's SSM parameter, with your AWS credentials")
@@ -196,9 +199,14 @@ def _run_declare(args: argparse.Namespace) -> int:
 
 
 def _run_window_add(args: argparse.Namespace) -> int:
-    from local.declare import send_signed, window_event
+    from datetime import UTC, datetime
 
-    fields = {"service": args.service, "starts_at": args.start, "ends_at": args.end, "reason": args.reason,
+    from local.declare import send_signed, window_event
+    from local.when import iso, parse_moment
+
+    now = datetime.now(UTC)
+    start, end = iso(parse_moment("--start", args.start, now)), iso(parse_moment("--end", args.end, now))
+    fields = {"service": args.service, "starts_at": start, "ends_at": end, "reason": args.reason,
               "by": args.by, **({"id": args.id} if args.id else {})}  # fmt: skip
     event = window_event(fields)
     if args.url:

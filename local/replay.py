@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,18 +31,10 @@ from local.slack_api import LOCAL_BOT_USER, LocalChannel
 from local.status_watch import StatusPageWatcher
 from local.stepfunctions import ExecutionDriver, VirtualScheduler, install_escalation, virtual_waits
 from local.virtual_clock import VirtualClock
+from local.when import parse_duration
 from local.world import API_SIGNING_SECRET, STATUS_PAGE_BUCKET, TABLE, LocalWorld, environment, local_world
 
 DEFAULT_UNTIL = timedelta(hours=24)
-_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
-
-
-def parse_duration(text: str, option: str) -> timedelta:
-    match = _DURATION.match(text.strip().lower())
-    if not text.strip() or not match or not any(match.groups()):
-        raise InputError(f"{option} {text!r}: expected a duration such as 45m, 2h, 1h30m or 90s")
-    days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
-    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
 
 
 class ApiRequest(BaseModel):

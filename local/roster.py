@@ -14,6 +14,7 @@ from functions.roster.schedule import OnCall, on_call_table
 from infra.config import ConfigError, load_config
 from local.config import config_path
 from local.errors import InputError
+from local.when import parse_moment
 
 
 def roster_command(when: str | None, config: Path | None, parameter: str | None, *, as_json: bool) -> str:
@@ -27,16 +28,8 @@ def roster_command(when: str | None, config: Path | None, parameter: str | None,
 
 
 def parse_when(text: str | None) -> datetime:
-    """`now`, or an ISO 8601 date or moment; UTC unless it carries an offset."""
-    if text is None or text.strip().lower() == "now":
-        return clock.now()
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise InputError(
-            f"--at {text!r}: expected now or an ISO 8601 moment such as 2026-12-24T09:00Z (UTC unless it has an offset)"
-        ) from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    """`now`, `+12h`, `-1d`, or an ISO 8601 date or moment; UTC unless it carries an offset."""
+    return parse_moment("--at", text, clock.now())
 
 
 def read_roster(config: Path | None, parameter: str | None) -> tuple[Roster, str]:
