@@ -202,7 +202,8 @@ def _entry(
     name = service["serviceName"]
     fields: dict[str, Any] = {"name": config_name(name), "cluster": cluster, "ecs_service": name}
     fields["db_instance"] = database
-    fields["log_group"] = _log_group(account, service["taskDefinition"], name, hints)
+    if service.get("taskDefinition"):  # absent with the EXTERNAL deployment controller (task sets)
+        fields["log_group"] = _log_group(account, service["taskDefinition"], name, hints)
     target_groups = [lb["targetGroupArn"] for lb in service.get("loadBalancers", []) if lb.get("targetGroupArn")]
     if target_groups:
         if len(target_groups) > 1:
