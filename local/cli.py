@@ -114,7 +114,7 @@ def _parser() -> argparse.ArgumentParser:
     database.add_argument("--db-tag", metavar="KEY=VALUE", help="the one RDS instance carrying this tag")
     discover.add_argument("--region", help="default: AWS_REGION / AWS_DEFAULT_REGION / the profile's")
     discover.add_argument("--merge", action="store_true", help="merge into --config and print the diff (dry run)")
-    discover.add_argument("--config", type=Path, metavar="FILE", help="with --merge (default: responder.config.json)")
+    discover.add_argument("--config", type=Path, metavar="FILE", help="with --merge (default: as roster's)")
     discover.add_argument("--write", action="store_true", help="with --merge: write the merged config")
     discover.set_defaults(run=_run_discover)
     return parser

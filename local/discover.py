@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from functions.services import SERVICE_NAME_PATTERN
-from infra.config import ConfigError, load_config
+from infra.config import ConfigError, load_config, runbook_names
 from local.errors import InputError
 
 DESCRIBE_SERVICES_BATCH = 10  # DescribeServices takes at most 10 names per call
@@ -324,18 +324,25 @@ def _check_unique(services: list[DiscoveredService]) -> None:
 
 def merge_entries(existing: list[Any], discovered: list[DiscoveredService]) -> list[Any]:
     """Replace the entry with the same name, append new ones. What discovery cannot know (namespace,
-    SLO, log patterns, thresholds) is kept from the replaced entry; its resource fields are not, so a
-    resource the account no longer has leaves the entry."""
+    SLO, log patterns, rule overrides) is kept from the replaced entry; its resource fields are not,
+    so a resource the account no longer has leaves the entry."""
     merged = list(existing)
     positions = {item.get("name"): index for index, item in enumerate(merged) if isinstance(item, dict)}
     for service in discovered:
-        entry = service.entry()
         if service.name in positions:
-            old = merged[positions[service.name]]
-            merged[positions[service.name]] = {k: v for k, v in old.items() if k not in DISCOVERED_FIELDS} | entry
+            merged[positions[service.name]] = _replaced(merged[positions[service.name]], service)
         else:
-            merged.append(entry)
+            merged.append(service.entry())
     return merged
+
+
+def _replaced(old: dict[str, Any], service: DiscoveredService) -> dict[str, Any]:
+    """`naming: runbook` goes: it would give back the resources discovery found missing; the
+    namespace it implied stays, written out."""
+    kept = {key: value for key, value in old.items() if key not in DISCOVERED_FIELDS and key != "naming"}
+    if old.get("naming") == "runbook":
+        kept.setdefault("namespace", runbook_names(service.name)["namespace"])
+    return kept | service.entry()
 
 
 def merged_text(text: str, services: list[Any]) -> str:
@@ -409,7 +416,7 @@ def _validate(path: Path, text: str) -> None:
 
 def discover_command(args: Any) -> str:
     """What `responder discover` prints on stdout; the hints go to stderr."""
-    from infra.config import DEFAULT_CONFIG_FILE
+    from local.config import config_path
 
     if args.write and not args.merge:
         raise InputError("--write: only with --merge (which names the config it writes)")
@@ -417,6 +424,6 @@ def discover_command(args: Any) -> str:
     for hint in found.hints:
         print(f"responder: note: {hint}", file=sys.stderr)
     if args.merge:
-        return merge_into(args.config or DEFAULT_CONFIG_FILE, found.services, write=args.write)
+        return merge_into(config_path(args.config), found.services, write=args.write)
     entries = [service.entry() for service in found.services]
     return json.dumps({"services": entries}, indent=2, ensure_ascii=False) + "\n"

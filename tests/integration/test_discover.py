@@ -14,8 +14,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from infra.config import DEFAULT_CONFIG_FILE, load_config
+from infra.config import load_config
 from local.cli import main
+from tests.conftest import SAMPLE_CONFIG
 
 CLUSTER = "shop"
 
@@ -131,9 +132,9 @@ def test_service_limits_discovery_to_the_named_ones(shop, capsys):
 
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
-    """A copy of the sample config to merge into."""
+    """A copy of the suite's sample config to merge into."""
     path = tmp_path / "responder.config.json"
-    shutil.copy(DEFAULT_CONFIG_FILE, path)
+    shutil.copy(SAMPLE_CONFIG, path)
     return path
 
 
@@ -160,6 +161,9 @@ def test_merge_with_write_writes_a_config_the_stack_accepts(shop, capsys, config
     names = [service.name for service in loaded.services]
     assert names[1:] == ["checkout", "worker"] and len(names) == 3
     assert loaded.services[1].log_group == "/ecs/checkout" and loaded.services[1].db_instance == "checkout-db"
+    # And the worker has no load balancer, target group or log group once loaded, so no alarms on them
+    worker = loaded.services[2]
+    assert (worker.load_balancer, worker.target_group, worker.log_group, worker.health_url) == (None, None, None, None)
     # And running it again changes nothing
     code, out, _ = run(capsys, "--cluster", CLUSTER, "--db-tag", "service=checkout", "--merge", "--config", str(config))
     assert code == 0 and out == ""
@@ -180,6 +184,20 @@ def test_merge_replaces_a_same_named_entry_but_keeps_what_discovery_cannot_know(
     assert entry["log_group"] == "/ecs/checkout" and entry["target_group"] == "checkout-tg"
     assert entry["namespace"] == "Shop" and entry["slo_target_percent"] == 99.5
     assert "db_instance" not in entry
+
+
+def test_merge_over_runbook_naming_keeps_only_the_resources_the_service_has(shop, capsys, config):
+    # Given a worker entry that asked for the runbook's naming (<name>-alb, <name>-db, ...)
+    document = json.loads(config.read_text(encoding="utf-8"))
+    document["services"] = [{"name": "worker", "naming": "runbook"}]
+    config.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    # When merging the discovered worker with --write
+    code, _, _ = run(capsys, "--cluster", CLUSTER, "--service", "worker", "--merge", "--write", "--config", str(config))
+    # Then the loaded worker has its ECS names and the namespace the naming implied, and no made-up ALB or database
+    assert code == 0
+    worker = load_config({"config": str(config)}).services[0]
+    assert (worker.cluster, worker.ecs_service, worker.namespace) == (CLUSTER, "worker", "Worker")
+    assert (worker.load_balancer, worker.db_instance, worker.log_group) == (None, None, None)
 
 
 def test_a_merge_that_does_not_validate_writes_nothing(shop, capsys, config):
