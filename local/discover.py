@@ -37,6 +37,7 @@ _BAD_CREDENTIALS = {
     "SignatureDoesNotMatch",
     "AuthFailure",
 }
+_IAM_PREFIX = {"elbv2": "elasticloadbalancing"}
 NAMESPACE_HINT = (
     "namespace is not discoverable (the app's own CloudWatch metrics namespace): "
     "add it by hand if the app publishes one"
@@ -113,7 +114,7 @@ class Account:
         """`expected` maps an error code the caller anticipates to its own line."""
         from botocore import xform_name
 
-        with _one_line(f"{service}:{operation}", expected):
+        with _one_line(_iam_action(service, operation), expected):
             answer: dict[str, Any] = getattr(self._clients[service], xform_name(operation))(**params)
         return answer
 
@@ -122,7 +123,7 @@ class Account:
     ) -> list[Any]:
         from botocore import xform_name
 
-        with _one_line(f"{service}:{operation}", expected):
+        with _one_line(_iam_action(service, operation), expected):
             pages = self._clients[service].get_paginator(xform_name(operation)).paginate(**params)
             return [item for page in pages for item in page.get(key, [])]
 
@@ -133,6 +134,11 @@ class Account:
 
     def _listeners(self, arn: str) -> list[dict[str, Any]]:
         return self.pages("elbv2", "DescribeListeners", "Listeners", LoadBalancerArn=arn)
+
+
+def _iam_action(service: str, operation: str) -> str:
+    """The call as IAM names it, so an access-denied line says what to allow."""
+    return f"{_IAM_PREFIX.get(service, service)}:{operation}"
 
 
 @contextmanager
@@ -163,8 +169,8 @@ def discover(
     account: Account, cluster: str, names: list[str], *, db_instance: str | None = None, db_tag: str | None = None
 ) -> Discovery:
     """An entry per ECS service of the cluster (or per named one), with the stderr hints."""
-    database = _database(account, db_instance, db_tag)
     described = _ecs_services(account, cluster, names)
+    database = _database(account, db_instance, db_tag)
     discovery = Discovery(services=[], hints=[NAMESPACE_HINT])
     for service in described:
         discovery.services.append(_entry(account, cluster, service, database, discovery.hints))

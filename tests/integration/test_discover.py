@@ -257,14 +257,21 @@ def test_missing_credentials_are_one_line_naming_the_call(shop, capsys, monkeypa
     assert err.startswith("responder: ecs:ListServices: no AWS credentials")
 
 
-def test_access_denied_is_one_line_naming_the_permission(shop, capsys, monkeypatch):
+@pytest.mark.parametrize(
+    ("allowed", "refused"),
+    [([], "ecs:ListServices"), (["ecs:*"], "elasticloadbalancing:DescribeTargetGroups")],
+)
+def test_access_denied_is_one_line_naming_the_permission(shop, capsys, monkeypatch, allowed, refused):
     from moto.core import set_initial_no_auth_action_count
 
-    # Given credentials of an IAM user with no policy, and moto enforcing IAM after creating them
-    @set_initial_no_auth_action_count(2)
-    def as_unprivileged_user() -> tuple[int, str, str]:
+    # Given credentials of an IAM user allowed only `allowed`, and moto enforcing IAM after creating them
+    @set_initial_no_auth_action_count(3)
+    def as_limited_user() -> tuple[int, str, str]:
         iam = boto3.client("iam")
         iam.create_user(UserName="reader")
+        policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": allowed or ["s3:ListBucket"],
+                                                          "Resource": "*"}]}  # fmt: skip
+        iam.put_user_policy(UserName="reader", PolicyName="discover", PolicyDocument=json.dumps(policy))
         key = iam.create_access_key(UserName="reader")["AccessKey"]
         monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
@@ -273,10 +280,10 @@ def test_access_denied_is_one_line_naming_the_permission(shop, capsys, monkeypat
         # When discovering
         return run(capsys, "--cluster", CLUSTER)
 
-    code, _, err = as_unprivileged_user()
-    # Then one line names the refused call as the IAM action to allow
+    code, _, err = as_limited_user()
+    # Then one line names the first refused call as the IAM action to allow
     assert code == 2 and len(err.splitlines()) == 1
-    assert err.startswith("responder: ecs:ListServices: access denied") and "permission for ecs:ListServices" in err
+    assert err.startswith(f"responder: {refused}: access denied") and f"permission for {refused}" in err
 
 
 def test_an_ecs_name_that_does_not_fit_the_config_pattern_is_made_to(shop, capsys):
