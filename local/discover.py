@@ -421,15 +421,22 @@ def _validate(path: Path, text: str) -> None:
 
 
 def discover_command(args: Any) -> str:
-    """What `responder discover` prints on stdout; the hints go to stderr."""
+    """What `responder discover` prints on stdout; the notes go to stderr."""
     from local.config import config_path
 
     if args.write and not args.merge:
         raise InputError("--write: only with --merge (which names the config it writes)")
     found = discover(Account(args.region), args.cluster, args.service, db_instance=args.db_instance, db_tag=args.db_tag)
-    for hint in found.hints:
+    if not args.merge:
+        _notes(found.hints)
+        return json.dumps({"services": [service.entry() for service in found.services]}, indent=2) + "\n"
+    path = config_path(args.config)
+    diff = merge_into(path, found.services, write=args.write)
+    done = "written" if args.write else "dry run: nothing written; add --write to write it"
+    _notes([*found.hints, f"{path}: already has these entries" if not diff else f"{path}: {done}"])
+    return diff
+
+
+def _notes(hints: list[str]) -> None:
+    for hint in hints:
         print(f"responder: note: {hint}", file=sys.stderr)
-    if args.merge:
-        return merge_into(config_path(args.config), found.services, write=args.write)
-    entries = [service.entry() for service in found.services]
-    return json.dumps({"services": entries}, indent=2, ensure_ascii=False) + "\n"

@@ -141,7 +141,7 @@ def config(tmp_path: Path) -> Path:
 def test_merge_without_write_shows_the_diff_and_leaves_the_file(shop, capsys, config):
     before = config.read_text(encoding="utf-8")
     # Given the sample config; When merging without --write
-    code, out, _ = run(capsys, "--cluster", CLUSTER, "--merge", "--config", str(config))
+    code, out, err = run(capsys, "--cluster", CLUSTER, "--merge", "--config", str(config))
     # Then the diff adds both entries and touches nothing outside services; the file is as it was
     assert code == 0
     added = [line for line in out.splitlines() if line.startswith("+") and not line.startswith("+++")]
@@ -149,6 +149,7 @@ def test_merge_without_write_shows_the_diff_and_leaves_the_file(shop, capsys, co
     assert '+      "name": "checkout",' in added and '+      "name": "worker",' in added
     assert removed == []
     assert config.read_text(encoding="utf-8") == before
+    assert "dry run: nothing written" in err
 
 
 def test_merge_with_write_writes_a_config_the_stack_accepts(shop, capsys, config):
@@ -224,6 +225,7 @@ def test_a_merge_that_does_not_validate_writes_nothing(shop, capsys, config):
         (["--cluster", CLUSTER, "--db-instance", "gone-db"], "--db-instance gone-db: no such RDS"),
         (["--cluster", CLUSTER, "--db-tag", "service=billing"], "--db-tag service=billing: no RDS instance"),
         (["--cluster", CLUSTER, "--write"], "--write: only with --merge"),
+        (["--cluster", CLUSTER, "--merge", "--config", "/nowhere/r.json"], "/nowhere/r.json: no such config file"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(shop, capsys, argv, line):
