@@ -169,8 +169,9 @@ def discover(
     account: Account, cluster: str, names: list[str], *, db_instance: str | None = None, db_tag: str | None = None
 ) -> Discovery:
     """An entry per ECS service of the cluster (or per named one), with the stderr hints."""
+    tag = _parse_tag(db_tag) if db_tag is not None else None  # bad input before any AWS call
     described = _ecs_services(account, cluster, names)
-    database = _database(account, db_instance, db_tag)
+    database = _database(account, db_instance, tag)
     discovery = Discovery(services=[], hints=[NAMESPACE_HINT])
     for service in described:
         discovery.services.append(_entry(account, cluster, service, database, discovery.hints))
@@ -288,26 +289,31 @@ def _forwards_to(listener: dict[str, Any]) -> set[str]:
     return arns
 
 
-def _database(account: Account, instance: str | None, tag: str | None) -> str | None:
+def _parse_tag(tag: str) -> tuple[str, str]:
+    key, equals, value = tag.partition("=")
+    if not equals or not key:
+        raise InputError(f"--db-tag {tag!r}: expected KEY=VALUE, such as service=checkout")
+    return key, value
+
+
+def _database(account: Account, instance: str | None, tag: tuple[str, str] | None) -> str | None:
     if instance:
         missing = {"DBInstanceNotFound": f"--db-instance {instance}: no such RDS instance in {account.region}"}
         account.call("rds", "DescribeDBInstances", DBInstanceIdentifier=instance, expected=missing)
         return instance
     if tag is None:
         return None
-    key, equals, value = tag.partition("=")
-    if not equals or not key:
-        raise InputError(f"--db-tag {tag!r}: expected KEY=VALUE, such as service=checkout")
+    key, value = tag
     matching = [
         db["DBInstanceIdentifier"]
         for db in account.pages("rds", "DescribeDBInstances", "DBInstances")
         if {"Key": key, "Value": value} in db.get("TagList", [])
     ]
     if not matching:
-        raise InputError(f"--db-tag {tag}: no RDS instance in {account.region} has this tag")
+        raise InputError(f"--db-tag {key}={value}: no RDS instance in {account.region} has this tag")
     if len(matching) > 1:
         raise InputError(
-            f"--db-tag {tag}: {len(matching)} RDS instances have this tag ({', '.join(matching)}); "
+            f"--db-tag {key}={value}: {len(matching)} RDS instances have this tag ({', '.join(matching)}); "
             "name one with --db-instance"
         )
     return matching[0]

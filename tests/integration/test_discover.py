@@ -221,7 +221,7 @@ def test_a_merge_that_does_not_validate_writes_nothing(shop, capsys, config):
         (["--cluster", "nope"], "--cluster nope: no such ECS cluster in us-east-1"),
         (["--cluster", CLUSTER, "--region", "eu-west-1"], f"--cluster {CLUSTER}: no such ECS cluster in eu-west-1"),
         (["--cluster", CLUSTER, "--service", "billing"], f"--service billing: no such service in cluster {CLUSTER}"),
-        (["--cluster", CLUSTER, "--db-tag", "checkout"], "--db-tag 'checkout': expected KEY=VALUE"),
+        (["--cluster", "nope", "--db-tag", "checkout"], "--db-tag 'checkout': expected KEY=VALUE"),  # before AWS
         (["--cluster", CLUSTER, "--db-instance", "gone-db"], "--db-instance gone-db: no such RDS"),
         (["--cluster", CLUSTER, "--db-tag", "service=billing"], "--db-tag service=billing: no RDS instance"),
         (["--cluster", CLUSTER, "--write"], "--write: only with --merge"),
