@@ -108,6 +108,18 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--parameter", metavar="NAME", help="the roster's SSM parameter, with your AWS credentials")
     roster.add_argument("--json", action="store_true", help="print one JSON document")
     roster.set_defaults(run=_run_roster)
+
+    discover = commands.add_parser("discover", help="print service entries for the config, read from an AWS account")
+    discover.add_argument("--cluster", required=True, help="the ECS cluster")
+    discover.add_argument("--service", action="append", default=[], metavar="NAME", help="only this one (repeatable)")
+    database = discover.add_mutually_exclusive_group()
+    database.add_argument("--db-instance", metavar="ID", help="the RDS instance the services use")
+    database.add_argument("--db-tag", metavar="KEY=VALUE", help="the one RDS instance carrying this tag")
+    discover.add_argument("--region", help="default: AWS_REGION / AWS_DEFAULT_REGION / the profile's")
+    discover.add_argument("--merge", action="store_true", help="merge into --config and print the diff (dry run)")
+    discover.add_argument("--config", type=Path, metavar="FILE", help="with --merge (default: as roster's)")
+    discover.add_argument("--write", action="store_true", help="with --merge: write the merged config")
+    discover.set_defaults(run=_run_discover)
     return parser
 
 
@@ -257,6 +269,13 @@ def _run_roster(args: argparse.Namespace) -> int:
     from local.roster import roster_command
 
     print(roster_command(args.at, args.config, args.parameter, as_json=args.json))
+    return 0
+
+
+def _run_discover(args: argparse.Namespace) -> int:
+    from local.discover import discover_command
+
+    print(discover_command(args), end="")
     return 0
 
 
