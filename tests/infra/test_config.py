@@ -185,3 +185,21 @@ def test_app_exits_2_with_one_line_on_stderr(tmp_path: Path) -> None:
     assert len(lines) == 1 and lines[0].startswith(f"error: {path}: services.0.name"), result.stderr
     assert "Traceback" not in result.stderr
     assert not list((tmp_path / "out").glob("*.template.json"))
+
+
+def test_preflight_stops_a_bad_config_with_one_line_before_the_cdk_cli(tmp_path: Path) -> None:
+    # Given a config whose second service has a bad name
+    path = tmp_path / "team.json"
+    path.write_text(json.dumps({"services": [{"name": "ok"}, {"name": "my service"}], "roster_parameter": "/x"}))
+
+    # When make synth's first step checks it
+    result = subprocess.run(
+        [sys.executable, "-m", "infra.preflight", "--config", str(path)],
+        cwd=REPO, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+    # Then it exits 2 with one line naming the file and the field, and no traceback
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: {path}: services.1.name") or line.startswith(f"error: {path}: services[1].name")
+    assert "Traceback" not in result.stderr
