@@ -41,7 +41,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
-STAGE = "local"
+STAGE = "dev"  # the emulator has no real load balancer ids: only dev accepts placeholders
 STACK_NAME = f"runbook-responder-{STAGE}"
 SAMPLE_ALARM = REPO / "events" / "service-down.sns.alarm.json"
 
