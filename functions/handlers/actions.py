@@ -21,7 +21,7 @@ from functions.escalation.links import ActionRefused, verify_slack_request
 from functions.handlers.declarations import router as declarations
 from functions.lifecycle import StatusUpdate
 from functions.notifications.render import template
-from functions.observability import logger
+from functions.observability import flush_metrics, logger
 
 app = APIGatewayHttpResolver()
 app.include_router(declarations)
@@ -123,4 +123,7 @@ def refused(error: ActionRefused) -> Response[str]:
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    try:
+        return app.resolve(event, context)
+    finally:
+        flush_metrics()  # what this request recorded (IncidentChannelFailed, ...) leaves now or never
