@@ -13,3 +13,10 @@ SYNTHETIC_OPENED_METRIC = "SyntheticTestOpened"
 SYNTHETIC_PAGED_METRIC = "SyntheticTestPaged"
 ROSTER_INVALID_METRIC = "RosterInvalid"
 INCIDENT_CHANNEL_FAILED_METRIC = "IncidentChannelFailed"
+
+
+def flush_metrics() -> None:
+    """Print the buffered metrics as one EMF line, if any: for a handler whose invocations often record
+    none (an HTTP request), where `log_metrics` would warn "No application metrics" on each of those."""
+    if metrics.metric_set:
+        metrics.flush_metrics()

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, Json, ValidationError
 
 from functions.policy import Level, Severity
 from functions.services import UNASSIGNED, ServiceConfig
+from functions.validation import error_line
 
 
 class SettingsError(Exception):
@@ -60,8 +61,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     try:
         return Settings.model_validate({k: v for k, v in env.items() if k in Settings.model_fields})
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        raise SettingsError(f"invalid function configuration: {problems}") from None
+        raise SettingsError(f"invalid function configuration: {error_line(error, model=Settings)}") from None
 
 
 @cache

@@ -22,6 +22,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from functions.observability import logger
+from functions.validation import error_line
 
 DEFAULT_BASE_URL = "https://slack.com/api/"
 TIMEOUT_SECONDS = 3.0  # the caller is a Lambda on the alarm path
@@ -219,7 +220,7 @@ class SlackWebApi:
         try:
             channels = [RawConversation.model_validate(item) for item in answer.get("channels", [])]
         except ValidationError as error:
-            raise SlackApiError("conversations.list", "unexpected_answer", _first_problem(error)) from error
+            raise SlackApiError("conversations.list", "unexpected_answer", error_line(error, "answer")) from error
         next_cursor = str((answer.get("response_metadata") or {}).get("next_cursor") or "")
         return channels, next_cursor
 
@@ -258,7 +259,8 @@ class SlackWebApi:
         try:
             return RawUploadTicket.model_validate(answer)
         except ValidationError as error:
-            raise SlackApiError("files.getUploadURLExternal", "unexpected_answer", _first_problem(error)) from error
+            problem = error_line(error, "answer")
+            raise SlackApiError("files.getUploadURLExternal", "unexpected_answer", problem) from error
 
     def upload_bytes(self, upload_url: str, data: bytes) -> None:
         """The upload URL is pre-authorised: the bot token is not sent to it."""
@@ -316,9 +318,4 @@ def _conversation(method: str, answer: Mapping[str, Any]) -> RawConversation:
     try:
         return RawConversation.model_validate(answer.get("channel"))
     except ValidationError as error:
-        raise SlackApiError(method, "unexpected_answer", _first_problem(error)) from error
-
-
-def _first_problem(error: ValidationError) -> str:
-    first = error.errors()[0]
-    return f"{'.'.join(str(part) for part in first['loc']) or 'answer'}: {first['msg']}"
+        raise SlackApiError(method, "unexpected_answer", error_line(error, "channel")) from error

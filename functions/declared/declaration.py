@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from functions.policy import RUNBOOK, Runbook, Severity
 from functions.services import SERVICE_NAME_PATTERN
+from functions.validation import error_line
 
 RESPONDER_SOURCE = "runbook-responder"
 DECLARED_DETAIL_TYPE = "Incident Declared"
@@ -104,9 +105,7 @@ def declaration(fields: dict[str, Any], services: list[str]) -> Declaration:
     try:
         return Declaration.model_validate(data)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "declaration"
-        raise DeclarationError(f"{where}: {first['msg']}") from None
+        raise DeclarationError(error_line(error, model=Declaration)) from None
 
 
 def _service(service: Any, services: list[str]) -> str:

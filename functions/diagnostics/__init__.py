@@ -66,7 +66,9 @@ ACCESS_DENIED = frozenset(
     }
 )
 # The codes botocore's standard retry mode treats as throttling: seeing one here means the
-# client's own retries (functions/aws.py CLIENT_CONFIG) were already spent.
+# client's own retries (functions/aws.py CLIENT_CONFIG) were already spent. A copy of botocore's
+# private ThrottledRetryableChecker._THROTTLED_ERROR_CODES, not a read of it: a botocore release that
+# renames it must not break every cold start (tests/unit/diagnostics/test_runner.py compares them).
 THROTTLED = frozenset(
     {
         "Throttling",
@@ -75,11 +77,13 @@ THROTTLED = frozenset(
         "RequestThrottledException",
         "TooManyRequestsException",
         "ProvisionedThroughputExceededException",
+        "TransactionInProgressException",
         "RequestLimitExceeded",
         "BandwidthLimitExceeded",
         "LimitExceededException",
         "RequestThrottled",
         "SlowDown",
+        "PriorRequestNotComplete",
         "EC2ThrottledException",
     }
 )

@@ -21,7 +21,8 @@ from functions.escalation.links import ActionRefused, verify_slack_request
 from functions.handlers.declarations import router as declarations
 from functions.lifecycle import StatusUpdate
 from functions.notifications.render import template
-from functions.observability import logger
+from functions.observability import flush_metrics, logger
+from functions.validation import error_line
 
 app = APIGatewayHttpResolver()
 app.include_router(declarations)
@@ -89,8 +90,10 @@ def post_status_update(incident_id: str) -> Response[str]:
     try:
         body = json.loads(app.current_event.decoded_body or "{}")
         update = StatusUpdate.model_validate(body)
-    except (ValueError, ValidationError) as error:
-        return _text(400, f"status update body: {str(error).splitlines()[0]}")
+    except ValidationError as error:
+        return _text(400, f"status update body: {error_line(error, model=StatusUpdate)}")
+    except ValueError as error:
+        return _text(400, f"status update body: not JSON: {error}")
     by = str(body.get("by") or "").strip()[:80] or None
     result = actions.post_update(parsed, update, by, "api")
     return _text(result.status, result.message)
@@ -123,4 +126,7 @@ def refused(error: ActionRefused) -> Response[str]:
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    try:
+        return app.resolve(event, context)
+    finally:
+        flush_metrics()  # what this request recorded (IncidentChannelFailed, ...) leaves now or never

@@ -21,6 +21,7 @@ from functions.intake import signal
 from functions.intake.raw import sns
 from functions.intake.signal import Signal
 from functions.maintenance.window import WINDOW_DECLARED, WINDOW_ENDED, MaintenanceWindow, WindowEnd
+from functions.validation import error_line
 
 if TYPE_CHECKING:
     from functions.intake.raw import eventbridge
@@ -58,16 +59,9 @@ def parse_event(event: Any) -> list[ParsedRecord]:
     try:
         return _dispatch(event, transport="")
     except ValidationError as error:
-        return [Rejected(reason=describe(error), payload=_snippet(event))]
+        return [Rejected(reason=error_line(error), payload=_snippet(event))]
     except ValueError as error:
         return [Rejected(reason=str(error), payload=_snippet(event))]
-
-
-def describe(error: ValidationError) -> str:
-    first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "event"
-    more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
-    return f"{where}: {first['msg']}{more}"
 
 
 def _snippet(value: Any) -> str:
@@ -108,7 +102,7 @@ def _one_record(index: int, record: Any) -> ParsedRecord:
             return inner
         raise ValueError("not an SNS or SQS record")
     except ValidationError as error:
-        return Rejected(reason=f"Records[{index}].{describe(error)}", payload=_snippet(record))
+        return Rejected(reason=error_line(error, f"Records[{index}]"), payload=_snippet(record))
     except AlreadyParked as error:
         return Rejected(reason=f"Records[{index}]: {error}", park=False)
     except ValueError as error:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from functions.declared.declaration import RESPONDER_SOURCE
 from functions.intake.signal import Signal, SignalSource
 from functions.services import SERVICE_NAME_PATTERN
+from functions.validation import error_line
 
 WINDOW_DECLARED = "Maintenance Window Declared"
 WINDOW_ENDED = "Maintenance Window Ended"
@@ -95,11 +96,7 @@ def window(fields: dict[str, Any], services: list[str], now: datetime) -> Mainte
     try:
         built = MaintenanceWindow.model_validate(data)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "window"
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise WindowError(f"maintenance window {where}: {message}" if where != "window" else
-                          f"maintenance window: {message}") from None  # fmt: skip
+        raise WindowError(f"maintenance window: {error_line(error, model=MaintenanceWindow)}") from None
     if built.ends_at <= now:
         raise WindowError(f"maintenance window: ended at {built.ends_at:%Y-%m-%d %H:%M} UTC, in the past")
     return built

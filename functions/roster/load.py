@@ -11,7 +11,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from functions.roster.model import Roster, error_line
+from functions.roster.model import Roster
+from functions.validation import error_line
 
 
 class RosterError(Exception):
@@ -31,7 +32,7 @@ def parse_roster(text: str | bytes, source: str) -> Roster:
     try:
         return Roster.model_validate(data)
     except ValidationError as error:
-        raise RosterError(f"{source}: {error_line(error)}") from None
+        raise RosterError(f"{source}: {error_line(error, model=Roster)}") from None
 
 
 def load_roster(ssm_client: Any, parameter_name: str) -> Roster:

@@ -28,7 +28,7 @@
 
 Each problem is one pydantic error. Checks that need the whole document (who is in `people`, the
 anchors' weekday, overlaps) continue pydantic's location in the error's context, so
-`error_location` names the exact input: `levels.L1.rotation.2`, `overrides.3.end`.
+`functions.validation.error_line` names the exact input: `levels.L1.rotation[2]`, `overrides[3].end`.
 """
 
 from __future__ import annotations
@@ -47,13 +47,13 @@ from pydantic import (
     Field,
     PlainSerializer,
     PlainValidator,
-    ValidationError,
     field_validator,
     model_validator,
 )
-from pydantic_core import ErrorDetails, PydanticCustomError
 
 from functions.policy import RUNBOOK, Level
+from functions.validation import error_line as error_line  # re-exported: infra/config.py reads it here
+from functions.validation import problem
 
 WEEK = timedelta(days=7)
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -68,26 +68,6 @@ _HANDOVER = re.compile(
     re.IGNORECASE,
 )
 HANDOVER_FORMAT = "'<Weekday> HH:MM UTC' or '<Weekday> HH:MM +HH:MM', e.g. 'Monday 09:00 UTC'"
-
-
-def problem(message: str, *path: str | int) -> PydanticCustomError:
-    """A roster error; `path` continues the location pydantic gives it (see `error_location`)."""
-    return PydanticCustomError("roster", "{problem}", {"problem": message, "roster_path": path})
-
-
-def error_location(error: ErrorDetails) -> str:
-    """`levels.L5`, `overrides.0.end`: pydantic's location plus the path a roster check added."""
-    extra = (error.get("ctx") or {}).get("roster_path", ())
-    return ".".join(str(part) for part in (*error["loc"], *extra))
-
-
-def error_line(error: ValidationError) -> str:
-    """The first problem as `<where>: <what>`, and how many more there are."""
-    first = error.errors()[0]
-    where = error_location(first)
-    message = str(first["msg"]).replace("\n", " ")
-    more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
-    return f"{where}: {message}{more}" if where else f"{message}{more}"
 
 
 @dataclass(frozen=True)
@@ -293,7 +273,7 @@ class Roster(BaseModel, defer_build=True):
             if later.level == first.level and later.start < first.end:
                 earlier, other = sorted((first_index, index))
                 raise problem(
-                    f"overlaps overrides.{earlier} at {later.level} ({_span(first)} and {_span(later)}); "
+                    f"overlaps overrides[{earlier}] at {later.level} ({_span(first)} and {_span(later)}); "
                     "one person holds a level at a time",
                     "overrides",
                     other,

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from functions.incident_store import PARTITION_KEY, STATUS_PAGE_PK
+from functions.validation import error_line
 
 
 class _AttributeValue(BaseModel, defer_build=True):
@@ -49,9 +50,7 @@ def status_page_changes(event: Any) -> int:
     try:
         batch = _StreamBatch.model_validate(event)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(map(str, first["loc"])) or "event"
-        raise NotAStreamBatch(f"status page: not a DynamoDB stream batch: {where}: {first['msg']}") from None
+        raise NotAStreamBatch(f"status page: not a DynamoDB stream batch: {error_line(error)}") from None
     return sum(1 for record in batch.Records if _is_status_page(record))
 
 

@@ -135,11 +135,20 @@ class EscalationStateMachine(Construct):
         )
         wait.next(load).next(is_resolved)
 
-        log_group = logs.LogGroup(self, "Logs", retention=log_retention, removal_policy=RemovalPolicy.DESTROY)
+        name = f"{Stack.of(self).stack_name}-escalation"
+        # Under /aws/vendedlogs/: CloudWatch Logs then needs no resource policy per log group, whose
+        # 5,120-character account limit fails the deploy in accounts with many log deliveries.
+        log_group = logs.LogGroup(
+            self,
+            "Logs",
+            log_group_name=f"/aws/vendedlogs/states/{name}",
+            retention=log_retention,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
         machine = sfn.StateMachine(
             self,
             "StateMachine",
-            state_machine_name=f"{Stack.of(self).stack_name}-escalation",
+            state_machine_name=name,
             definition_body=sfn.DefinitionBody.from_chainable(wait),
             state_machine_type=sfn.StateMachineType.STANDARD,
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),

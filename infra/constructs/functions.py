@@ -218,7 +218,7 @@ class ResponderFunctions(Construct):
             log_group=log_group,
             logging_format=lambda_.LoggingFormat.JSON,
             environment=environment,
-            reserved_concurrent_executions=spec.concurrency or self._reserved(spec),
+            reserved_concurrent_executions=self._reserved(spec),
             recursive_loop=lambda_.RecursiveLoop.TERMINATE,
         )
         # The function's Role property references the role; its DependsOn keeps only the role's policy.
@@ -237,7 +237,11 @@ class ResponderFunctions(Construct):
             postmortems.encryption_key.grant_decrypt(function)
 
     def _reserved(self, spec: FunctionSpec) -> int | None:
-        return self._config.reserved_executions if spec.reserved else None
+        # `null` is for accounts whose quota is 10: Lambda keeps 10 unreserved, so nothing may reserve,
+        # not even the status page's single writer (its regenerations are idempotent).
+        if self._config.reserved_concurrency is None:
+            return None
+        return spec.concurrency or (self._config.reserved_executions if spec.reserved else None)
 
     def _grant_alarm_states(self, function: lambda_.Function) -> None:
         """At a maintenance window's end the step asks CloudWatch what is still in ALARM (D14)."""

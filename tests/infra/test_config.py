@@ -72,7 +72,7 @@ def test_a_pasted_arn_is_taken_as_the_name_and_gives_the_dimension() -> None:
 @pytest.mark.parametrize(
     ("entry", "problem"),
     [
-        ({"name": "x", "db_instance": ""}, "services.0.db_instance"),
+        ({"name": "x", "db_instance": ""}, "services[0].db_instance: empty"),
         ({"name": "x", "cluster": "arn:aws:rds:eu-west-1:1:db:x"}, "an ARN of another kind of resource"),
         ({"name": "x", "rules": {"error-rate": {"threshold": 2}}}, "'error-rate' is not a runbook rule"),
         ({"name": "x", "rules": {"latency-p99": {"period_seconds": 45}}}, "45 is not a CloudWatch period"),
@@ -144,8 +144,8 @@ def test_runtime_services_are_plain_service_configs() -> None:
         ("{not json", "not valid JSON"),
         ("[]", "expected a JSON object"),
         ('{"services": []}', "services: Tuple should have at least 1 item"),
-        ('{"services": [{"name": "bad name!"}]}', "services.0.name"),
-        ('{"services": [{"name": "a"}], "stage": "prod", "typo": 1}', "typo: Extra inputs are not permitted"),
+        ('{"services": [{"name": "bad name!"}]}', "services[0].name 'bad name!': letters, digits and '-', at most 40"),
+        ('{"services": [{"name": "a"}], "stage": "prod", "typo": 1}', "typo: unknown field; allowed: stage, "),
         ('{"services": [{"name": "a"}], "alert_emails": {"P9": ["a@b.c"]}}', "unknown topic 'P9'"),
         ('{"services": [{"name": "a"}, {"name": "a"}]}', "service names must be unique: a"),
         ('{"services": [{"name": "a"}], "log_retention_days": 31}', "31 is not a CloudWatch Logs retention"),
@@ -182,7 +182,7 @@ def test_app_exits_2_with_one_line_on_stderr(tmp_path: Path) -> None:
     # Then it exits 2 with exactly one line, no traceback, and synthesizes nothing
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"error: {path}: services.0.name"), result.stderr
+    assert len(lines) == 1 and lines[0].startswith(f"error: {path}: services[0].name"), result.stderr
     assert "Traceback" not in result.stderr
     assert not list((tmp_path / "out").glob("*.template.json"))
 

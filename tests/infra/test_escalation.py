@@ -99,3 +99,17 @@ def test_standard_with_logging_and_tracing(template) -> None:
     assert props["StateMachineType"] == "STANDARD"
     assert props["LoggingConfiguration"]["Level"] == "ALL"
     assert props["TracingConfiguration"] == {"Enabled": True}
+
+
+def test_execution_logs_go_under_vended_logs(template) -> None:
+    # Given the log group the state machine writes its execution history to
+    (destination,) = state_machine_resource(template)["Properties"]["LoggingConfiguration"]["Destinations"]
+    logical_id, attribute = destination["CloudWatchLogsLogGroup"]["LogGroupArn"]["Fn::GetAtt"]
+    log_group = template["Resources"][logical_id]
+
+    # Then it is named under /aws/vendedlogs/states/ (no per-group resource policy, so no policy-size
+    # limit at deploy) and carries the stack's name, so two stages never share it
+    assert (log_group["Type"], attribute) == ("AWS::Logs::LogGroup", "Arn")
+    name = log_group["Properties"]["LogGroupName"]
+    assert name.startswith("/aws/vendedlogs/states/")
+    assert name.endswith(state_machine_resource(template)["Properties"]["StateMachineName"])

@@ -78,7 +78,7 @@ def _with(edit: Any) -> dict[str, Any]:
         ),
         (
             {"roster": _with(lambda d: d["levels"]["L2"]["rotation"].append("zed"))},
-            "roster.levels.L2.rotation.2: 'zed' is not in people",
+            "roster.levels.L2.rotation[2]: 'zed' is not in people",
         ),
         (
             {
@@ -92,19 +92,23 @@ def _with(edit: Any) -> dict[str, Any]:
                     )
                 )
             },
-            "roster.overrides.1: overlaps overrides.0 at L1",
+            "roster.overrides[1]: overlaps overrides[0] at L1",
         ),
         (
             {"roster": _with(lambda d: d["people"]["ana"].update(phone="202-555-0101"))},
             "roster.people.ana.phone: '202-555-0101' is not an E.164 phone number",
         ),
         ({"roster": _with(lambda d: d.update(handover="weekly"))}, "roster.handover: 'weekly' is not a hand-over"),
-        ({"roster": "roster.json"}, "roster: Input should be a valid dictionary or instance of Roster"),
+        ({"roster": "roster.json"}, "roster 'roster.json': Input should be an object"),
         (
             {"roster": roster_document(), "roster_parameter": "/team/roster"},
             "roster_parameter: give either roster (the stack writes it to SSM) or roster_parameter",
         ),
-        ({"roster_parameter": "team roster"}, "roster_parameter: String should match pattern"),
+        (
+            {"roster_parameter": "team roster"},
+            "roster_parameter 'team roster': an SSM parameter name: letters, digits, '_', '.' and '-', in parts "
+            "separated by '/'",
+        ),
     ],
     ids=[
         "unknown-level",

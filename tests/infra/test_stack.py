@@ -210,3 +210,22 @@ def test_synthetic_test_message_is_read_by_the_intake_as_its_rule(resources, tem
     assert classification.action is Action.OPEN
     # and its messages are routed to the ops topic, not to people on call
     assert settings.service("responder-synthetic").synthetic
+
+
+def test_reserved_concurrency_null_reserves_nothing_for_new_accounts(tmp_path) -> None:
+    # Given the documented setting for a new account (total concurrency quota 10, all of it unreservable)
+    from infra.synth import synthesize_template
+
+    config = tmp_path / "responder.config.json"
+    document = {"services": [{"name": "shop"}], "reserved_concurrency": None, "roster_parameter": "/team/roster"}
+    config.write_text(json.dumps(document))
+
+    # When the stack is synthesized from it
+    template = synthesize_template({"config": str(config)}, use_cache=False)
+
+    # Then no function reserves any concurrency, the status page's single writer included
+    functions = of_type(template["Resources"], "AWS::Lambda::Function")
+    assert len(functions) >= 4
+    reserving = {key: f["Properties"]["ReservedConcurrentExecutions"] for key, f in functions.items()
+                 if "ReservedConcurrentExecutions" in f["Properties"]}  # fmt: skip
+    assert reserving == {}

@@ -127,12 +127,24 @@ def test_status_update_posts_the_runbook_update(world, incident_id: str):
     assert "**ETA**: 30 minutes" in update.text and "- Rolled back to rev 41" in update.text
 
 
-def test_status_update_body_is_validated(incident_id: str):
+@pytest.mark.parametrize(
+    ("body", "answer"),
+    [
+        (
+            {"status": "Exploded"},
+            "status update body: status 'Exploded': Input should be 'Investigating', 'Identified', 'Monitoring'",
+        ),
+        ({"actions": "rolled back"}, "status update body: actions 'rolled back': Input should be a valid list"),
+        (["Identified"], "status update body: Input should be an object"),
+    ],
+)
+def test_status_update_body_is_validated_naming_the_field(incident_id: str, body: Any, answer: str):
+    # When a person posts a status update with one field wrong
     token = signer().sign(incident_id, "update", clock.now())
-    response = call_actions_api(
-        "POST", f"{BASE}/incidents/{incident_id}/updates?t={token}", json.dumps({"status": "Exploded"})
-    )
-    assert response["statusCode"] == 400 and response["body"].startswith("status update body:")
+    response = call_actions_api("POST", f"{BASE}/incidents/{incident_id}/updates?t={token}", json.dumps(body))
+    # Then the answer names the field, the value and what it should be, on one line
+    assert response["statusCode"] == 400
+    assert response["body"].startswith(answer) and "\n" not in response["body"].strip()
 
 
 def slack_request(world, incident_id: str, *, secret: str | None = None, age: int = 0) -> dict[str, Any]:

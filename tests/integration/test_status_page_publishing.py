@@ -189,8 +189,11 @@ def test_an_invocation_without_records_publishes_the_page_as_it_is(site):
 
 
 def test_a_malformed_batch_is_refused_in_one_line(site):
-    with pytest.raises(NotAStreamBatch, match=r"^status page: not a DynamoDB stream batch: Records: "):
+    with pytest.raises(NotAStreamBatch) as refused:
         status_page.handler({"Records": "not a list"}, FakeLambdaContext())
+    assert str(refused.value) == (
+        "status page: not a DynamoDB stream batch: Records 'not a list': Input should be a valid list"
+    )
 
 
 def test_without_a_bucket_the_function_says_so_in_one_line(site):

@@ -36,10 +36,10 @@ def test_the_kind_a_person_types_resolves_to_the_runbook_scenario_and_its_severi
     [
         ({"title": "  "}, "title: a declared incident needs a title"),
         ({"kind": "securty"}, "kind 'securty' is not one of data-loss, security-breach, partial-outage"),
-        ({"severity": "P5"}, "severity: Input should be 'P0', 'P1', 'P2' or 'P3'"),
+        ({"severity": "P5"}, "severity 'P5': Input should be 'P0', 'P1', 'P2' or 'P3'"),
         ({"service": "shop"}, "service 'shop' is not a configured service (flask-sre-challenge)"),
-        ({"by": ""}, "by: String should have at least 1 character"),
-        ({"title": "x" * 201}, "title: String should have at most 200 characters"),
+        ({"by": ""}, "by '': String should have at least 1 character"),
+        ({"title": "x" * 201}, f"title '{'x' * 39}…': String should have at most 200 characters"),
     ],
 )
 def test_bad_declarations_are_refused_in_one_line_naming_the_field(changes, problem):

@@ -33,8 +33,8 @@ def a_window(**changes) -> MaintenanceWindow:
         ({"ends_at": "2026-11-26T13:00:00Z"}, "maintenance window: ends at 2026-11-26 13:00 UTC, before it starts"),
         ({"ends_at": "2026-12-10T13:00:00Z"}, "maintenance window: is longer than 7 days"),
         ({"service": "shop"}, "service 'shop' is not a configured service (flask-sre-challenge)"),
-        ({"reason": ""}, "maintenance window reason: String should have at least 1 character"),
-        ({"starts_at": "soon"}, "maintenance window starts_at: Input should be a valid datetime"),
+        ({"reason": ""}, "maintenance window: reason '': String should have at least 1 character"),
+        ({"starts_at": "soon"}, "maintenance window: starts_at 'soon': Input should be a valid datetime"),
         (
             {"starts_at": "2026-11-25T10:00:00Z", "ends_at": "2026-11-25T11:00:00Z"},
             "maintenance window: ended at 2026-11-25 11:00 UTC, in the past",

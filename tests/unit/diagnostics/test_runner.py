@@ -12,7 +12,7 @@ import pytest
 from botocore.stub import Stubber
 
 from functions.aws import AwsClients, new_session
-from functions.diagnostics import CHECKS, CheckContext, Finding, Status, alb_target_health, run_checks
+from functions.diagnostics import CHECKS, THROTTLED, CheckContext, Finding, Status, alb_target_health, run_checks
 from functions.diagnostics.base import CheckSpec, Params
 from functions.policy import Severity
 from tests.samples import SAMPLE_SERVICE
@@ -139,6 +139,11 @@ class StubbedClients(AwsClients):
             "the responder's role needs this read permission",
         ),
         ("Throttling", 400, "throttled by AWS on DescribeTargetGroups (Throttling) after the client's retries"),
+        (
+            "PriorRequestNotComplete",
+            400,
+            "throttled by AWS on DescribeTargetGroups (PriorRequestNotComplete) after the client's retries",
+        ),
         ("ValidationError", 400, "AWS error ValidationError on DescribeTargetGroups: ValidationError for this test"),
     ],
 )
@@ -173,3 +178,13 @@ def test_wrong_param_type_is_unknown_not_a_crash():
     )
     assert finding.status is Status.UNKNOWN
     assert "params for alb_target_health" in finding.summary
+
+
+def test_the_throttling_codes_are_botocores():
+    # Given the error codes botocore's standard retry mode treats as throttling (a private list)
+    from botocore.retries.standard import ThrottledRetryableChecker
+
+    botocores = set(ThrottledRetryableChecker._THROTTLED_ERROR_CODES)
+    # Then a check calls exactly those "throttled": a botocore upgrade that changes them fails here
+    assert len(botocores) > 5
+    assert set(THROTTLED) == botocores
