@@ -5,6 +5,10 @@ VENV    ?= .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.setup-done
 EVENT   ?= events/service-down.sns.alarm.json
+# CONFIG=path: your services, thresholds and people (default: $RESPONDER_CONFIG, else responder.config.json)
+CONFIG  ?=
+CDK_CONFIG    := $(if $(CONFIG),-c config=$(CONFIG))
+CONFIG_OPTION := $(if $(CONFIG),--config $(CONFIG))
 CHROMIUM := /usr/bin/chromium
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # The CDK CLI makes no network attempt: no telemetry, no notices, no version check.
@@ -41,7 +45,7 @@ $(STAMP): pyproject.toml $(wildcard package.json package-lock.json)
 	touch $@
 
 replay: setup  ## set up, then replay a P0 "no healthy targets" alarm through the real handlers
-	$(VENV)/bin/responder replay $(EVENT)
+	$(VENV)/bin/responder replay $(CONFIG_OPTION) $(EVENT)
 
 test: setup chromium lambda-python  ## set up, then run the whole test suite (the status page's browser tests need chromium)
 	$(VENV)/bin/pytest
@@ -57,10 +61,12 @@ test-infra: setup lambda-python
 	$(VENV)/bin/pytest tests/infra -m "not slow"
 
 synth: setup lambda-python  ## the CloudFormation template in cdk.out/ (bundles the Lambda code with pip: needs PyPI)
-	npx --no-install cdk synth --quiet
+	$(PY) -m infra.preflight $(CONFIG_OPTION)
+	npx --no-install cdk synth --quiet $(CDK_CONFIG)
 
 deploy: setup lambda-python  ## to the account in your AWS credentials (see docs/deploy.md)
-	npx --no-install cdk deploy RunbookResponder
+	$(PY) -m infra.preflight $(CONFIG_OPTION)
+	npx --no-install cdk deploy RunbookResponder $(CDK_CONFIG)
 
 deploy-local: setup lambda-python  ## cdk bootstrap + deploy against a local moto server, then publish an alarm into it
 	$(PY) -m local.deploy

@@ -27,6 +27,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
+# These events name the runbook's sample service: the benchmark runs on the suite's own sample config,
+# never on the user's responder.config.json (a team's own services would leave every sample unassigned).
+SAMPLE_CONFIG = ROOT / "tests" / "fixtures" / "configs" / "sample.json"
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,7 @@ def replay_once(ladder: Ladder) -> tuple[float, dict[str, Any]]:
 
     event = json.loads(ladder.event.read_text(encoding="utf-8"))
     started = time.perf_counter()
-    report = replay([(ladder.event, event)], ReplayScript(until=ladder.until))
+    report = replay([(ladder.event, event)], ReplayScript(until=ladder.until), SAMPLE_CONFIG)
     elapsed = time.perf_counter() - started
     kinds = Counter(f"{n.kind}:{n.level}" if n.level else n.kind for n in report.notifications)
     incident = report.incident

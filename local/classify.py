@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from functions.declared.declaration import Declaration
@@ -15,9 +16,9 @@ from functions.settings import load_settings
 from local.config import configured_services
 
 
-def classify_event(event: Any) -> list[dict[str, Any]]:
+def classify_event(event: Any, config: Path | None = None) -> list[dict[str, Any]]:
     """One dict per record: the classification, or `{"error": reason}` for a record we cannot read."""
-    services = offline_services()
+    services = offline_services(config)
     lines: list[dict[str, Any]] = []
     for record in parse_event(event):
         if isinstance(record, Rejected):
@@ -84,10 +85,11 @@ def _window_line(window_id: str, service: str, action: str, transport: str, at: 
     }
 
 
-def offline_services() -> tuple[ServiceConfig, ...]:
-    """The services as the functions would read them ($SERVICES, else the config's), with no AWS."""
+def offline_services(config: Path | None = None) -> tuple[ServiceConfig, ...]:
+    """The services as the functions would read them, with no AWS: the `--config` file's when one is
+    named, else $SERVICES (inside a replay), else the config's ($RESPONDER_CONFIG, ./responder.config.json)."""
     import os
 
-    if "SERVICES" not in os.environ:
-        return configured_services()
+    if config is not None or "SERVICES" not in os.environ:
+        return configured_services(config)
     return load_settings({"INCIDENT_TABLE": "offline", "SERVICES": os.environ["SERVICES"]}).SERVICES

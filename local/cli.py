@@ -50,12 +50,14 @@ def _parser() -> argparse.ArgumentParser:
 
     classify = commands.add_parser("classify", help="print scenario, severity and action per alarm; no AWS")
     classify.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    _config_option(classify)
     classify.set_defaults(run=_run_classify)
 
     replay = commands.add_parser("replay", help="run events through the real handlers on an embedded AWS")
     replay.add_argument("files", nargs="+", type=Path, metavar="FILE", help="events, replayed in order as one story")
     replay.add_argument("--by", default="on-call engineer", metavar="NAME", help="who acknowledges/resolves")
     _replay_options(replay)
+    _config_option(replay)
     replay.set_defaults(run=_run_replay)
 
     declare = commands.add_parser("declare", help="declare an incident no alarm can raise (locally, or --url)")
@@ -69,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     declare.add_argument("--url", help="a deployed stack's ActionsUrl: send the signed request there")
     declare.add_argument("--secret-id", help="with --url: the ApiSigningSecretArn output (or RESPONDER_API_KEY)")
     _replay_options(declare)
+    _config_option(declare)
     declare.set_defaults(run=_run_declare)
 
     maintenance = commands.add_parser("maintenance", help="declare or end a maintenance window")
@@ -82,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--by", default=os.environ.get("USER") or "operator")
     add.add_argument("--url")
     add.add_argument("--secret-id")
+    _config_option(add)
     add.set_defaults(run=_run_window_add)
     end = window_commands.add_parser("end", help="end a window early on a deployed stack (--url)")
     end.add_argument("id")
@@ -104,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
         "--at", metavar="WHEN", help=f"+12h, now, or an ISO date or moment, UTC unless it has an offset; {_FROM_NOW}"
     )
     source = roster.add_mutually_exclusive_group()
-    source.add_argument("--config", type=Path, metavar="FILE", help="a responder config or a roster document")
+    _config_option(source, "a responder config or a roster document; " + CONFIG_HELP)
     source.add_argument("--parameter", metavar="NAME", help="the roster's SSM parameter, with your AWS credentials")
     roster.add_argument("--json", action="store_true", help="print one JSON document")
     roster.set_defaults(run=_run_roster)
@@ -121,6 +125,15 @@ def _parser() -> argparse.ArgumentParser:
     discover.add_argument("--write", action="store_true", help="with --merge: write the merged config")
     discover.set_defaults(run=_run_discover)
     return parser
+
+
+CONFIG_HELP = "default: $RESPONDER_CONFIG, else ./responder.config.json"
+
+
+def _config_option(command: argparse._ActionsContainer, what: str = "") -> None:
+    """Every command reads its services and roster from one config, resolved by local/config.py."""
+    what = what or "the responder config: services, thresholds, roster; " + CONFIG_HELP
+    command.add_argument("--config", type=Path, metavar="FILE", help=what)
 
 
 def _replay_options(command: argparse.ArgumentParser) -> None:
@@ -173,7 +186,7 @@ def _run_classify(args: argparse.Namespace) -> int:
     status = 0
     for path in args.files:
         try:
-            lines = classify_event(load_event(path))
+            lines = classify_event(load_event(path), args.config)
         except InputError as error:
             print(f"responder: {error}", file=sys.stderr)
             status = EXIT_BAD_INPUT
@@ -200,7 +213,8 @@ def _run_declare(args: argparse.Namespace) -> int:
     from local.declare import declaration_body, send_signed
     from local.replay import ApiRequest, ReplayScript
 
-    body = declaration_body(args.words, service=args.service, impact=args.impact, public=args.public, by=args.by)
+    body = declaration_body(args.words, service=args.service, impact=args.impact, public=args.public, by=args.by,
+                            config=args.config)  # fmt: skip
     if args.url:
         print(json.dumps(send_signed(args.url, "/incidents", body, args.secret_id), ensure_ascii=False))
         return 0
@@ -220,7 +234,7 @@ def _run_window_add(args: argparse.Namespace) -> int:
     start, end = iso(parse_moment("--start", args.start, now)), iso(parse_moment("--end", args.end, now))
     fields = {"service": args.service, "starts_at": start, "ends_at": end, "reason": args.reason,
               "by": args.by, **({"id": args.id} if args.id else {})}  # fmt: skip
-    event = window_event(fields)
+    event = window_event(fields, args.config)
     if args.url:
         body = {key: event["detail"][key] for key in ("id", "service", "starts_at", "ends_at", "reason", "by")}
         print(json.dumps(send_signed(args.url, "/maintenance", body, args.secret_id), ensure_ascii=False))
@@ -242,7 +256,7 @@ def _replay_and_print(events: list[tuple[Path, Any]], script: Any, args: argpars
     from local.transcript import render_transcript
 
     with contextlib.redirect_stdout(io.StringIO()):  # the handlers' CloudWatch metric (EMF) lines
-        report = replay(events, script)
+        report = replay(events, script, args.config)
     if args.json:
         print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
     else:

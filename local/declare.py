@@ -18,6 +18,7 @@ import urllib.error
 import urllib.request
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from functions import clock
@@ -31,7 +32,7 @@ TIMEOUT_SECONDS = 10
 
 
 def declaration_body(words: list[str], *, service: str | None, impact: str | None, public: bool | None,
-                     by: str) -> dict[str, Any]:  # fmt: skip
+                     by: str, config: Path | None = None) -> dict[str, Any]:  # fmt: skip
     """`P0 security "Customer data exposed"` → the body of `POST /incidents`, validated as the API will."""
     try:
         fields = parse_slash_command("declare " + shlex.join(words))
@@ -41,15 +42,15 @@ def declaration_body(words: list[str], *, service: str | None, impact: str | Non
     fields.update({key: value for key, value in extra.items() if value is not None})
     body = {**fields, "by": by, "request_id": f"cli-{uuid.uuid4().hex[:12]}"}
     try:
-        declaration({**body, "via": "cli", "declared_at": clock.now()}, _service_names())
+        declaration({**body, "via": "cli", "declared_at": clock.now()}, _service_names(config))
     except DeclarationError as error:
         raise InputError(f"declare: {error}") from None
     return body
 
 
-def window_event(fields: dict[str, Any]) -> dict[str, Any]:
+def window_event(fields: dict[str, Any], config: Path | None = None) -> dict[str, Any]:
     try:
-        declared = window({**fields, "source": "cli"}, _service_names(), datetime.now(UTC))
+        declared = window({**fields, "source": "cli"}, _service_names(config), datetime.now(UTC))
     except WindowError as error:
         raise InputError(str(error)) from None
     return declared.to_event()
@@ -86,5 +87,5 @@ def _api_key(secret_id: str | None) -> str:
     return str(value)
 
 
-def _service_names() -> list[str]:
-    return [service.name for service in offline_services() if not service.synthetic]
+def _service_names(config: Path | None) -> list[str]:
+    return [service.name for service in offline_services(config) if not service.synthetic]

@@ -21,7 +21,8 @@ from functions.intake.parse import Command, Rejected, parse_event
 from functions.intake.signal import Signal
 from functions.maintenance.window import MaintenanceWindow
 from functions.scenarios import classify
-from local.config import configured_services
+from functions.services import ServiceConfig
+from local.config import responder_config
 from local.errors import InputError
 from local.humans import call_actions_api, click, signed_headers
 from local.lambda_context import FakeLambdaContext
@@ -113,17 +114,19 @@ def plan(checked: Checked, script: ReplayScript, start: datetime) -> list[Happen
     return sorted(happenings)
 
 
-def replay(events: list[tuple[Path, Any]], script: ReplayScript) -> ReplayReport:
+def replay(events: list[tuple[Path, Any]], script: ReplayScript, config: Path | None = None) -> ReplayReport:
+    """`config`: the file `--config` named, else `$RESPONDER_CONFIG`, else ./responder.config.json."""
     checked = first_signals(events)
     moments = [moment(r) for _, _, records in checked for r in records] + [r.at for r in script.requests]
     start = min(moments, default=None)
     if start is None:
         raise InputError("no event to replay")
-    template = _synthesized_template()
+    responder_config(config)  # a config mistake is one line before anything is built
+    template = _synthesized_template(config)
     report = ReplayReport(start=start)
     clock = VirtualClock(start)
     scheduler = VirtualScheduler(clock)
-    with clock.installed(), local_world() as world, virtual_waits(scheduler):
+    with clock.installed(), local_world(config=config) as world, virtual_waits(scheduler):
         arn = install_escalation(world.clients, template, TABLE, world.topics, world.bridge)
         page = StatusPageWatcher(world.clients.dynamodb, world.clients.s3, TABLE, STATUS_PAGE_BUCKET)
         world.bridge.after_each.append(page)
@@ -145,11 +148,11 @@ def replay(events: list[tuple[Path, Any]], script: ReplayScript) -> ReplayReport
     return report
 
 
-def _synthesized_template() -> dict[str, Any]:
-    """The stack's template (cached by infra.synth): the state machine and handlers come from it."""
+def _synthesized_template(config: Path | None) -> dict[str, Any]:
+    """The config's stack template (cached by infra.synth): the state machine and handlers come from it."""
     from infra.synth import synthesize_template
 
-    return synthesize_template()
+    return synthesize_template({"config": str(config.resolve())} if config else None)
 
 
 def _happen(happening: Happening, world: LocalWorld, report: ReplayReport) -> None:
@@ -173,17 +176,15 @@ def _happen(happening: Happening, world: LocalWorld, report: ReplayReport) -> No
 
 
 def _seed(world: LocalWorld, checked: Checked, clock: VirtualClock) -> None:
-    """The local world is broken the way the first alarm says the service is broken.
+    """Every configured service's own resources, healthy, but the one the first alarm names: that one is
+    broken the way the alarm says. An alarm no service owns (unassigned) leaves every service healthy.
 
-    The seeded health endpoint's URL (a loopback server) becomes the service's `health_url`.
+    The seeded health endpoints' URLs (loopback servers) become the services' `health_url`.
     """
-    from local.seed import seed_world, with_overrides
+    from local.seed import seed_services
 
-    scenario = _first_scenario(checked)
-    seeded = tuple(
-        with_overrides(service, seed_world(world.clients, service, scenario, clock.now()))
-        for service in world.services
-    )
+    scenario, broken = _first_scenario(checked, world.services)
+    seeded = seed_services(world.clients, world.services, clock.now(), broken=broken, scenario=scenario)
     os.environ["SERVICES"] = json.dumps([service.model_dump(mode="json") for service in seeded])
     container.reset()
 
@@ -206,15 +207,16 @@ def _send_request(request: ApiRequest, world: LocalWorld, report: ReplayReport) 
     }
 
 
-def _first_scenario(checked: Checked) -> str | None:
-    """The scenario the world is broken for: the first alarm's or the first declaration's."""
+def _first_scenario(checked: Checked, services: tuple[ServiceConfig, ...]) -> tuple[str | None, str | None]:
+    """The scenario the world is broken for and the service it breaks: the first alarm's or declaration's."""
     for _, _, records in checked:
         for record in records:
             if isinstance(record, Declaration):
-                return record.kind
+                return record.kind, record.service
             if isinstance(record, Signal):
-                return classify(record, configured_services()).scenario
-    return None
+                found = classify(record, services)
+                return found.scenario, found.service
+    return None, None
 
 
 def _invoke_intake(event: Any, label: str) -> dict[str, Any]:

@@ -9,10 +9,14 @@ moto's backend objects. A tiny HTTP server stands in for the health endpoint.
 
     overrides = seed_world(clients, service, "service-down", now)
     service = with_overrides(service, overrides)   # health_url now points at the local endpoint
+
+With several services, `seed_services` seeds each one's own resources, healthy, and breaks only the
+one the alarm names.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -244,6 +248,22 @@ def seed_world(
     return {"health_url": serve_health(status, body)}
 
 
+def seed_services(
+    clients: AwsClients, services: Sequence[ServiceConfig], now: datetime, *, broken: str | None, scenario: str | None
+) -> tuple[ServiceConfig, ...]:
+    """Every configured service's world, healthy, but the `broken` service's, broken as `scenario`.
+
+    The services come back with seed_world's overrides applied; the synthetic test's service has no
+    resources, so nothing is seeded for it.
+    """
+    return tuple(
+        service
+        if service.synthetic
+        else with_overrides(service, seed_world(clients, service, scenario if service.name == broken else None, now))
+        for service in services
+    )
+
+
 def with_overrides(service: ServiceConfig, overrides: dict[str, Any]) -> ServiceConfig:
     """The ServiceConfig with seed_world's overrides applied (validated like any configuration)."""
     return ServiceConfig.model_validate(service.model_dump() | overrides)
@@ -318,7 +338,8 @@ class _World:
         cluster, ecs_service = svc.cluster, svc.ecs_service
         if not cluster or not ecs_service:
             return
-        ecs.create_cluster(clusterName=cluster)
+        if not ecs.describe_clusters(clusters=[cluster])["clusters"]:  # services may share a cluster
+            ecs.create_cluster(clusterName=cluster)
         deployed_at = self.now - timedelta(minutes=scene.deployed_minutes_ago)
         arns = []
         for revision, (tag, registered) in enumerate(
@@ -517,8 +538,10 @@ class _World:
         logs, group = self.clients.logs, self.service.log_group
         if not group:
             return
-        logs.create_log_group(logGroupName=group)
-        stream = "app/app/1f0c6a2e9b7d4c31a5e8f0b2c4d6e8fa"
+        existing = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]
+        if not any(found["logGroupName"] == group for found in existing):  # services may share one
+            logs.create_log_group(logGroupName=group)
+        stream = f"app/app/{hashlib.md5(self.service.name.encode()).hexdigest()}"
         logs.create_log_stream(logGroupName=group, logStreamName=stream)
         lines = list(self._log_lines())
         for start in range(0, len(lines), 500):

@@ -2,8 +2,9 @@
 
 Local-only tooling. It creates the incident table, the notification and page topics (each
 captured by an SQS queue, as an email/SMS/chat subscriber would receive it), a Slack webhook
-(a real HTTP server on 127.0.0.1 whose URL sits in Secrets Manager), seeds the runbook's
-service, and points the real handlers at all of it through their environment. CloudWatch
+(a real HTTP server on 127.0.0.1 whose URL sits in Secrets Manager), puts the config's roster
+where the stack does (SSM), and points the real handlers at all of it through their environment
+(SERVICES: the config's services). `local.seed` then seeds the services' own resources. CloudWatch
 answers GetMetricWidgetImage there through `local.metric_image`.
 """
 
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from moto import mock_aws
@@ -26,8 +28,9 @@ from functions import clock, container
 from functions.aws import AwsClients
 from functions.incident_store import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE
 from functions.policy import Level, Severity
+from functions.roster.model import Roster
 from functions.services import ServiceConfig
-from local.config import configured_services
+from local.config import responder_config, services_of
 from local.lambda_bridge import LambdaBridge, bridged_lambda
 from local.metric_image import metric_widget_images
 from local.moto_fidelity import atomic_dynamodb_writes
@@ -138,8 +141,10 @@ class LocalWorld:
         services: tuple[ServiceConfig, ...],
         bridge: LambdaBridge,
         slack_api: LocalSlackApi,
+        roster: Roster | None = None,
     ) -> None:
         self.clients = clients
+        self.roster = roster
         self.slack = slack
         self.slack_api = slack_api
         self.services = services
@@ -207,13 +212,11 @@ class LocalWorld:
         self.bridge.register(INTAKE_FUNCTION, INTAKE_HANDLER)
 
     def _put_roster(self) -> None:
-        """The roster of responder.config.json, where the stack puts it (an SSM parameter)."""
+        """The config's roster, where the stack puts it (an SSM parameter)."""
         from functions.roster.model import dump_roster
-        from infra.config import load_config
 
-        roster = load_config({}).roster
-        if roster is not None:
-            self.clients.ssm.put_parameter(Name=ROSTER_PARAMETER, Value=dump_roster(roster), Type="String")
+        if self.roster is not None:
+            self.clients.ssm.put_parameter(Name=ROSTER_PARAMETER, Value=dump_roster(self.roster), Type="String")
 
     def _create_table(self) -> None:
         db = self.clients.dynamodb
@@ -297,12 +300,14 @@ def environment(values: dict[str, str]) -> Iterator[None]:
 
 
 @contextmanager
-def local_world(services: tuple[ServiceConfig, ...] | None = None) -> Iterator[LocalWorld]:
+def local_world(services: tuple[ServiceConfig, ...] | None = None, config: Path | None = None) -> Iterator[LocalWorld]:
     """moto + the responder's resources + the handlers' environment, torn down on exit.
 
-    `services`: the configured services (local/config.py) unless given."""
+    `config`: the file `--config` named, else `$RESPONDER_CONFIG`, else ./responder.config.json
+    (local/config.py); its roster goes to SSM, and its services are the world's unless `services` is given."""
+    settings = responder_config(config)
     if services is None:
-        services = configured_services()
+        services = services_of(settings)
     with (
         environment(FAKE_CREDENTIALS),
         mock_aws(config=MOTO_CONFIG),  # type: ignore[call-overload]
@@ -313,7 +318,7 @@ def local_world(services: tuple[ServiceConfig, ...] | None = None) -> Iterator[L
         LocalSlackApi(now=lambda: clock.now().timestamp()) as slack_api,
     ):
         bridge = LambdaBridge()
-        world = LocalWorld(AwsClients(), slack, services, bridge, slack_api)
+        world = LocalWorld(AwsClients(), slack, services, bridge, slack_api, settings.roster)
         world.create()
         with environment(world.env), bridged_lambda(bridge):
             container.reset()
