@@ -253,15 +253,14 @@ def seed_services(
 ) -> tuple[ServiceConfig, ...]:
     """Every configured service's world, healthy, but the `broken` service's, broken as `scenario`.
 
-    The services come back with seed_world's overrides applied; the synthetic test's service has no
-    resources, so nothing is seeded for it.
+    The services come back with seed_world's overrides applied: a service with a `health_url` gets a
+    local endpoint in its place; the synthetic test's service has no resources, so nothing is seeded for it.
     """
-    return tuple(
-        service
-        if service.synthetic
-        else with_overrides(service, seed_world(clients, service, scenario if service.name == broken else None, now))
-        for service in services
-    )
+    def seeded(service: ServiceConfig) -> ServiceConfig:
+        story = scenario if service.name == broken else None
+        return with_overrides(service, seed_world(clients, service, story, now, serve=service.health_url is not None))
+
+    return tuple(service if service.synthetic else seeded(service) for service in services)
 
 
 def with_overrides(service: ServiceConfig, overrides: dict[str, Any]) -> ServiceConfig:
