@@ -25,7 +25,7 @@ from functions.scenarios import classify
 from functions.services import DEFAULT_SERVICES
 from local.errors import InputError
 from local.humans import call_actions_api, click, signed_headers
-from local.lambda_context import FakeLambdaContext
+from local.lambda_runtime import LocalLambdas, invoke_handler
 from local.report import ReplayReport
 from local.seed_health import stop_health_servers
 from local.slack_api import LOCAL_BOT_USER, LocalChannel
@@ -141,11 +141,12 @@ def replay(events: list[tuple[Path, Any]], script: ReplayScript) -> ReplayReport
             driver = ExecutionDriver(world.clients.stepfunctions, arn, scheduler)
             try:
                 _seed(world, checked, clock)
-                for happening in plan(checked, script, start):
-                    driver.run_until(happening.at)
-                    _happen(happening, world, report)
-                    page()  # what the happening's own handler call wrote
-                driver.run_until(start + script.until)
+                with _own_environments(template, world).installed():
+                    for happening in plan(checked, script, start):
+                        driver.run_until(happening.at)
+                        _happen(happening, world, report)
+                        page()  # what the happening's own handler call wrote
+                    driver.run_until(start + script.until)
                 _collect(world, report)
                 report.status_page = page.versions
             finally:
@@ -159,6 +160,12 @@ def _synthesized_template() -> dict[str, Any]:
     from infra.synth import synthesize_template
 
     return synthesize_template()
+
+
+def _own_environments(template: dict[str, Any], world: LocalWorld) -> LocalLambdas:
+    """Each function with its template's environment and its own container, as Lambda runs it."""
+    local_names = {name: os.environ[name] for name in [*world.env, "ESCALATION_STATE_MACHINE_ARN"]}
+    return LocalLambdas(template, local_names)  # the seeded SERVICES and the state machine's ARN included
 
 
 def _happen(happening: Happening, world: LocalWorld, report: ReplayReport) -> None:
@@ -227,9 +234,9 @@ def _first_scenario(checked: Checked) -> str | None:
 
 
 def _invoke_intake(event: Any, label: str) -> dict[str, Any]:
-    from functions.handlers.alarm_intake import handler
+    from infra.names import INTAKE_HANDLER
 
-    result: dict[str, Any] = handler(event, FakeLambdaContext(function_name="alarm-intake"))
+    result: dict[str, Any] = invoke_handler(INTAKE_HANDLER, event, "alarm-intake")
     return result
 
 
