@@ -64,10 +64,13 @@ KMS_NEEDS: dict[str, tuple[str, ...]] = {
     "s3:GetObject": ("kms:Decrypt",),
     "secretsmanager:GetSecretValue": ("kms:Decrypt",),
 }
-DYNAMODB_DATA = {"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "ConditionCheckItem",
-                 "BatchGetItem", "BatchWriteItem"}  # fmt: skip
-TRANSACT_ITEM = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck": "ConditionCheckItem",
-                 "Get": "GetItem"}  # fmt: skip
+TRANSACT_ITEM = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+    "Get": "GetItem",
+}
 _DROPPED_PARAMS = ("Body", "Payload", "Message", "MessageBody", "MessageAttributes")
 
 
@@ -81,7 +84,8 @@ class Call:
 
     def label(self) -> str:
         shown = {k: v for k, v in self.params.items() if k not in ("TransactItems", "RequestItems")}
-        return f"{self.service}.{self.operation}{' (presigned)' if self.presigned else ''} {json.dumps(shown, default=str)}"
+        presigned = " (presigned)" if self.presigned else ""
+        return f"{self.service}.{self.operation}{presigned} {json.dumps(shown, default=str)}"
 
 
 @dataclass(frozen=True)
@@ -135,11 +139,11 @@ def recording(recorder: CallRecorder) -> Iterator[CallRecorder]:
             session.register("before-parameter-build", recorder.hook(function))
         return session
 
-    aws.new_session = new_session  # type: ignore[assignment]
+    aws.new_session = new_session
     try:
         yield recorder
     finally:
-        aws.new_session = original  # type: ignore[assignment]
+        aws.new_session = original
 
 
 # ---- the template's world --------------------------------------------------------------------
@@ -321,7 +325,7 @@ class CallMapper:
         if op == "TransactWriteItems" or op == "TransactGetItems":
             found = []
             for item in p["TransactItems"]:
-                (kind, body), = item.items()
+                ((kind, body),) = item.items()
                 arn, logical = self.table(body["TableName"])
                 found.append((f"dynamodb:{TRANSACT_ITEM[kind]}", arn, logical))
             return found
@@ -377,7 +381,8 @@ class CallMapper:
             machine = ":".join([*parts[:5], "stateMachine", parts[6]])
             logical = self.names.of(machine)
             name = self.x.get_att(logical, "Name") if logical else parts[6]
-            return [(f"states:{call.operation}", f"arn:aws:states:{REGION}:{ACCOUNT}:execution:{name}:{parts[7]}", None)]
+            execution = f"arn:aws:states:{REGION}:{ACCOUNT}:execution:{name}:{parts[7]}"
+            return [(f"states:{call.operation}", execution, None)]
         return []
 
     def _lambda(self, call: Call) -> list[tuple[str, str, str | None]]:
@@ -397,7 +402,8 @@ class CallMapper:
     def _cloudwatch(self, call: Call) -> list[tuple[str, str, str | None]]:
         if call.operation == "DescribeAlarms":
             names = call.params.get("AlarmNames") or ["*"]
-            return [("cloudwatch:DescribeAlarms", f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{n}", None) for n in names]
+            alarm = f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:"
+            return [("cloudwatch:DescribeAlarms", alarm + name, None) for name in names]
         return []  # GetMetricData/GetMetricStatistics/GetMetricWidgetImage: no resource-level permissions
 
 

@@ -35,6 +35,8 @@ from urllib.parse import urlencode
 
 import pytest
 
+from functions import clock
+from functions.escalation.links import ActionSigner
 from infra.names import ACTIONS_HANDLER, ESCALATION_STEP_HANDLER, INTAKE_HANDLER, STATUS_PAGE_HANDLER
 from local.iam_calls import Call, CallRecorder, recording, refusals
 from local.replay import ApiRequest, ReplayScript, replay
@@ -56,7 +58,8 @@ def recorded(template) -> Iterator[CallRecorder]:
     started = time.monotonic()
     with recording(recorder):
         story = replay([(path, load_event(path.name)) for path in event_files()], _people())
-        assert [a["status"] for a in story.actions] == [200, 202, 202, 200], story.actions  # ack, declare, window, resolve
+        statuses = [action["status"] for action in story.actions]  # ack, declare, window, resolve
+        assert statuses == [200, 202, 202, 200], story.actions
         _actions_api_flows(template)
     print(f"\nIAM sufficiency flows: {len(recorder.calls)} calls in {time.monotonic() - started:.1f} s")
     yield recorder
@@ -66,58 +69,74 @@ def _people() -> ReplayScript:
     """Every sample in one story, with people acknowledging and resolving over links, declaring an
     incident and a maintenance window over the signed API."""
     first = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
+    declared = {"severity": "P1", "kind": "security", "title": "Keys leaked", "by": "alice"}
+    starts, ends = first + timedelta(minutes=5), first + timedelta(minutes=35)
+    window = {"service": "flask-sre-challenge", "starts_at": starts.isoformat(), "ends_at": ends.isoformat(),
+              "reason": "upgrade", "by": "bob"}  # fmt: skip
     requests = [
-        ApiRequest(at=first, path="/incidents", body={"severity": "P1", "kind": "security", "title": "Keys leaked",
-                                                      "by": "alice"}),  # fmt: skip
-        ApiRequest(at=first + timedelta(minutes=5), path="/maintenance",
-                   body={"service": "flask-sre-challenge", "starts_at": (first + timedelta(minutes=5)).isoformat(),
-                         "ends_at": (first + timedelta(minutes=35)).isoformat(), "reason": "upgrade", "by": "bob"}),
-    ]  # fmt: skip
-    return ReplayScript(ack_at=timedelta(minutes=20), resolve_at=timedelta(minutes=50), until=UNTIL, requests=requests)
+        ApiRequest(at=first, path="/incidents", body=declared),
+        ApiRequest(at=starts, path="/maintenance", body=window),
+    ]
+    ack, resolve = timedelta(minutes=20), timedelta(minutes=50)
+    return ReplayScript(ack_at=ack, resolve_at=resolve, until=UNTIL, requests=requests)
 
 
 def _actions_api_flows(template: dict) -> None:
     """Status update, Slack button and Slack command: the actions function's other routes."""
-    from functions import clock
-    from functions.escalation.links import ActionSigner
-    from local.humans import call_actions_api, http_event, slack_headers
     from local.lambda_runtime import LocalLambdas, invoke_handler
     from local.stepfunctions import ExecutionDriver, VirtualScheduler, install_escalation, virtual_waits
     from local.virtual_clock import VirtualClock
-    from local.world import SIGNING_SECRET, SLACK_SIGNING_SECRET, TABLE, local_world
+    from local.world import TABLE, local_world
 
     virtual = VirtualClock(datetime(2026, 11, 26, 14, 2, 10, tzinfo=UTC))
     scheduler = VirtualScheduler(virtual)
     with virtual.installed(), local_world() as world, virtual_waits(scheduler):
         arn = install_escalation(world.clients, template, TABLE, world.topics, world.bridge)
         driver = ExecutionDriver(world.clients.stepfunctions, arn, scheduler)
-        secrets = world.clients.secretsmanager
         try:
             with LocalLambdas(template, {**world.env, "ESCALATION_STATE_MACHINE_ARN": arn}).installed():
                 opened = invoke_handler(INTAKE_HANDLER, load_event("service-down.sns.alarm.json"), "intake")
                 incident = opened["results"][0]["incident_id"]
-                key = secrets.get_secret_value(SecretId=SIGNING_SECRET)["SecretString"]
-                links = ActionSigner(lambda: key, world.env["ACTION_BASE_URL"])
-                update = json.dumps({"status": "Identified", "root_cause": "bad deploy", "eta": "30 minutes", "by": "bob"})
-                url = f"{world.env['ACTION_BASE_URL']}/incidents/{incident}/updates?t={links.sign(incident, 'update', clock.now())}"
-                assert call_actions_api("POST", url, update)["statusCode"] == 200
-                slack_key = secrets.get_secret_value(SecretId=SLACK_SIGNING_SECRET)["SecretString"]
-                payload = {"user": {"id": "U1", "name": "carol"},
-                           "actions": [{"action_id": "ack", "value": links.sign(incident, "ack", clock.now())}]}  # fmt: skip
-                body = urlencode({"payload": json.dumps(payload)})
-                event = http_event("POST", f"{world.env['ACTION_BASE_URL']}/slack/interactions", body)
-                event["headers"].update(slack_headers(slack_key, body, clock.now()))
-                event["headers"]["content-type"] = "application/x-www-form-urlencoded"
-                assert invoke_handler(ACTIONS_HANDLER, event, "actions")["statusCode"] == 200
-                command = {"text": 'P2 partial-outage "Search is slow"', "user_name": "dan", "user_id": "U2",
-                           "trigger_id": "T1"}  # fmt: skip
-                form = urlencode(command)
-                event = http_event("POST", f"{world.env['ACTION_BASE_URL']}/slack/commands", form)
-                event["headers"].update(slack_headers(slack_key, form, clock.now()))
-                event["headers"]["content-type"] = "application/x-www-form-urlencoded"
-                assert invoke_handler(ACTIONS_HANDLER, event, "actions")["statusCode"] == 200
+                assert _status_update(world, incident) == 200
+                assert _slack_post(world, "/slack/interactions", _button(world, incident)) == 200
+                command = {"text": 'P2 partial-outage "Search is slow"', "user_name": "dan", "user_id": "U2"}
+                assert _slack_post(world, "/slack/commands", urlencode(command)) == 200
         finally:
             driver.stop_all()
+
+
+def _links(world) -> ActionSigner:
+    from local.world import SIGNING_SECRET
+
+    key = world.clients.secretsmanager.get_secret_value(SecretId=SIGNING_SECRET)["SecretString"]
+    return ActionSigner(lambda: key, world.env["ACTION_BASE_URL"])
+
+
+def _status_update(world, incident: str) -> int:
+    from local.humans import call_actions_api
+
+    token = _links(world).sign(incident, "update", clock.now())
+    url = f"{world.env['ACTION_BASE_URL']}/incidents/{incident}/updates?t={token}"
+    update = {"status": "Identified", "root_cause": "bad deploy", "eta": "30 minutes", "by": "bob"}
+    return int(call_actions_api("POST", url, json.dumps(update))["statusCode"])
+
+
+def _button(world, incident: str) -> str:
+    token = _links(world).sign(incident, "ack", clock.now())
+    payload = {"user": {"id": "U1", "name": "carol"}, "actions": [{"action_id": "ack", "value": token}]}
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def _slack_post(world, path: str, body: str) -> int:
+    from local.humans import http_event, slack_headers
+    from local.lambda_runtime import invoke_handler
+    from local.world import SLACK_SIGNING_SECRET
+
+    key = world.clients.secretsmanager.get_secret_value(SecretId=SLACK_SIGNING_SECRET)["SecretString"]
+    event = http_event("POST", world.env["ACTION_BASE_URL"] + path, body)
+    event["headers"].update(slack_headers(key, body, clock.now()))
+    event["headers"]["content-type"] = "application/x-www-form-urlencoded"
+    return int(invoke_handler(ACTIONS_HANDLER, event, "actions")["statusCode"])
 
 
 def _calls(recorded: CallRecorder, function: str) -> list[Call]:
@@ -150,7 +169,7 @@ def test_the_flows_exercise_every_function_and_the_lead_diagnostics(recorded) ->
 def test_the_escalation_step_runs_without_the_state_machine_it_is_not_given(recorded) -> None:
     # Given the flows, one of which lets the ladder resolve an alarm that went OK (the step closes it)
     step = _calls(recorded, ESCALATION_STEP_HANDLER)
-    closed = [c for c in step if c.operation == "TransactWriteItems" and "resolved" in json.dumps(c.params, default=str)]
+    closed = [c for c in step if c.operation == "TransactWriteItems" and "resolved" in json.dumps(c.params)]
 
     # Then the step did resolve incidents itself
     assert closed
