@@ -97,15 +97,15 @@ class LocalLambdas:
         handler = getattr(importlib.import_module(module_name), attribute)
         context = FakeLambdaContext(function_name=function_name or self.functions[handler_path].logical_id)
         with self._lock:
-            previous = self._loaded
+            outer = self.running  # a function invoking this one in process (the actions handing work to the intake)
             self._load(handler_path)
             self._running.append(handler_path)
             try:
                 return handler(event, context)
             finally:
                 self._running.pop()
-                if previous is not None and previous != handler_path:
-                    self._load(previous)
+                if outer is not None:
+                    self._load(outer)  # back in the caller's sandbox (a cold start there: the cache is per process)
 
     @property
     def running(self) -> str | None:
