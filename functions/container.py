@@ -107,7 +107,8 @@ def roster() -> RosterSource:
         return RosterSource(None)
     from functions.roster.load import load_roster
 
-    return RosterSource(lambda: load_roster(clients().ssm, name))
+    aws = clients()  # this container's clients, even when the unawaited prefetch thread reads it late
+    return RosterSource(lambda: load_roster(aws.ssm, name))
 
 
 @cache

@@ -126,7 +126,8 @@ def _findings(stack: Stack) -> list[Finding]:
         if function == "Intake":
             reason += (
                 "; and read-only diagnostics: elasticloadbalancing:Describe*, ecs:DescribeServices/DescribeTasks/"
-                "ListTasks, rds:DescribeDBInstances/DescribeEvents, cloudwatch:GetMetricData/GetMetricStatistics "
+                "ListTasks/ListTaskDefinitions/DescribeTaskDefinition, rds:DescribeDBInstances/DescribeEvents, "
+                "cloudwatch:GetMetricData/GetMetricStatistics "
                 "support no resource-level permissions (Describe/read APIs only, never data)"
             )
         if function in PUBLISHING_FUNCTIONS:

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from local.lambda_context import FakeLambdaContext
 from local.world import Delivered
 
 LINK = {"ack": re.compile(r"Acknowledge: (\S+)"), "resolve": re.compile(r"Resolve: (\S+)")}
@@ -64,10 +63,10 @@ def http_event(
 def call_actions_api(
     method: str, url: str, body: dict[str, str] | str | None = None, headers: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    from functions.handlers.actions import handler
+    from infra.names import ACTIONS_HANDLER
+    from local.lambda_runtime import invoke_handler
 
-    context: Any = FakeLambdaContext(function_name="actions")
-    response: dict[str, Any] = handler(http_event(method, url, body, headers), context)
+    response: dict[str, Any] = invoke_handler(ACTIONS_HANDLER, http_event(method, url, body, headers), "actions")
     return response
 
 

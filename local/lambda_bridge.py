@@ -7,7 +7,6 @@ a call of the function's handler in process, as the Lambda runtime would make it
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,7 +14,7 @@ from typing import Any
 
 from moto.awslambda_simple.models import LambdaSimpleBackend
 
-from local.lambda_context import FakeLambdaContext
+from local.lambda_runtime import invoke_handler
 
 
 class LambdaBridge:
@@ -32,11 +31,9 @@ class LambdaBridge:
     def invoke(self, function_name: str, body: Any, response_headers: dict[str, str]) -> bytes:
         name = function_name.split(":function:")[-1].split(":")[0]
         self.invocations.append(name)
-        module_name, _, attribute = self.handlers[name].rpartition(".")
-        handler = getattr(importlib.import_module(module_name), attribute)
         event = json.loads(body) if isinstance(body, str | bytes) and body else {}
         try:
-            result = handler(event, FakeLambdaContext(function_name=name))
+            result = invoke_handler(self.handlers[name], event, name)
         except Exception as error:  # the Lambda runtime reports it as a function error, so do we
             response_headers["x-amz-function-error"] = "Unhandled"
             return json.dumps({"errorType": type(error).__name__, "errorMessage": str(error)}).encode()

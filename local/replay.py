@@ -25,7 +25,7 @@ from functions.services import ServiceConfig
 from local.config import responder_config
 from local.errors import InputError
 from local.humans import call_actions_api, click, signed_headers
-from local.lambda_context import FakeLambdaContext
+from local.lambda_runtime import LocalLambdas, invoke_handler
 from local.report import ReplayReport
 from local.seed_health import stop_health_servers
 from local.slack_api import LOCAL_BOT_USER, LocalChannel
@@ -135,11 +135,12 @@ def replay(events: list[tuple[Path, Any]], script: ReplayScript, config: Path | 
             driver = ExecutionDriver(world.clients.stepfunctions, arn, scheduler)
             try:
                 _seed(world, checked, clock)
-                for happening in plan(checked, script, start):
-                    driver.run_until(happening.at)
-                    _happen(happening, world, report)
-                    page()  # what the happening's own handler call wrote
-                driver.run_until(start + script.until)
+                with _own_environments(template, world).installed():
+                    for happening in plan(checked, script, start):
+                        driver.run_until(happening.at)
+                        _happen(happening, world, report)
+                        page()  # what the happening's own handler call wrote
+                    driver.run_until(start + script.until)
                 _collect(world, report)
                 report.status_page = page.versions
             finally:
@@ -153,6 +154,12 @@ def _synthesized_template(config: Path | None) -> dict[str, Any]:
     from infra.synth import synthesize_template
 
     return synthesize_template({"config": str(config.resolve())} if config else None)
+
+
+def _own_environments(template: dict[str, Any], world: LocalWorld) -> LocalLambdas:
+    """Each function with its template's environment and its own container, as Lambda runs it."""
+    local_names = {name: os.environ[name] for name in [*world.env, "ESCALATION_STATE_MACHINE_ARN"]}
+    return LocalLambdas(template, local_names)  # the seeded SERVICES and the state machine's ARN included
 
 
 def _happen(happening: Happening, world: LocalWorld, report: ReplayReport) -> None:
@@ -220,9 +227,9 @@ def _first_scenario(checked: Checked, services: tuple[ServiceConfig, ...]) -> tu
 
 
 def _invoke_intake(event: Any, label: str) -> dict[str, Any]:
-    from functions.handlers.alarm_intake import handler
+    from infra.names import INTAKE_HANDLER
 
-    result: dict[str, Any] = handler(event, FakeLambdaContext(function_name="alarm-intake"))
+    result: dict[str, Any] = invoke_handler(INTAKE_HANDLER, event, "alarm-intake")
     return result
 
 

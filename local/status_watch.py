@@ -14,7 +14,6 @@ from threading import Lock
 from typing import Any
 
 from functions import clock
-from local.lambda_context import FakeLambdaContext
 from local.streams import StreamPump
 
 
@@ -28,12 +27,9 @@ class PageVersion:
 
 class StatusPageWatcher:
     def __init__(self, dynamodb: Any, s3: Any, table: str, bucket: str) -> None:
-        from functions.handlers.status_page import handler
-
         self._s3 = s3
         self._bucket = bucket
         self._lock = Lock()  # the escalation runs in the interpreter's threads, the intake in the main one
-        self._handler = handler
         self._pump = StreamPump(dynamodb, table, self._deliver)
         self._published = False
         self.versions: list[PageVersion] = []
@@ -46,7 +42,10 @@ class StatusPageWatcher:
                 self._keep(self._read())
 
     def _deliver(self, event: dict[str, Any], context: Any) -> Any:
-        result = self._handler(event, FakeLambdaContext("status-page"))
+        from infra.names import STATUS_PAGE_HANDLER
+        from local.lambda_runtime import invoke_handler
+
+        result = invoke_handler(STATUS_PAGE_HANDLER, event, "status-page")
         self._published = self._published or bool(result.get("published"))
         return result
 

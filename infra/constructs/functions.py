@@ -266,6 +266,10 @@ class ResponderFunctions(Construct):
                     "ecs:DescribeServices",
                     "ecs:DescribeTasks",
                     "ecs:ListTasks",
+                    # recent_deployments reads the task definition revisions; the Service Authorization
+                    # Reference lists no resource type for either action, so they take "*"
+                    "ecs:ListTaskDefinitions",
+                    "ecs:DescribeTaskDefinition",
                     "rds:DescribeDBInstances",
                     "rds:DescribeEvents",
                     "cloudwatch:GetMetricData",

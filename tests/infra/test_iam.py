@@ -26,6 +26,8 @@ STAR_RESOURCE_ALLOWED = {
     "ecs:DescribeServices",
     "ecs:DescribeTasks",
     "ecs:ListTasks",
+    "ecs:ListTaskDefinitions",
+    "ecs:DescribeTaskDefinition",
     "rds:DescribeDBInstances",
     "rds:DescribeEvents",
     "cloudwatch:GetMetricData",
