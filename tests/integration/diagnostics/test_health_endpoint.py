@@ -13,7 +13,7 @@ from tests.samples import SAMPLE_SERVICE
 def test_no_health_url_configured_is_unknown(seeded, clients):
     # Given a service without a health URL
     ctx = seeded(None)
-    ctx = ctx.model_copy(update={"service": SAMPLE_SERVICE})
+    ctx = ctx.model_copy(update={"service": SAMPLE_SERVICE.model_copy(update={"health_url": None})})
     # When the responder checks the endpoint
     finding = run("health_endpoint", ctx, clients)
     # Then it says so instead of guessing
