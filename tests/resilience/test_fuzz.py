@@ -37,7 +37,7 @@ from functions.notifications.escape import escape_text
 from functions.notifications.render import TEMPLATES, initial_message
 from functions.observability import metrics
 from functions.scenarios import Action, classify
-from functions.services import ServiceConfig
+from functions.services import UNASSIGNED, ServiceConfig
 from local.lambda_context import FakeLambdaContext
 from tests.conftest import event_files, load_event
 from tests.samples import SAMPLE_SERVICES
@@ -490,9 +490,8 @@ def test_handler_parks_bad_records_and_still_handles_the_good_one(
     world, quick_diagnostics, counted, good, bad, position
 ):
     # Given a batch with bad records around one good alarm (a new transition: a fresh incident)
-    world.clients.dynamodb.delete_item(
-        TableName=TABLE, Key={"pk": {"S": "SERVICE#flask-sre-challenge"}, "sk": {"S": "OPEN"}}
-    )
+    for owner in ("flask-sre-challenge", UNASSIGNED):  # an alarm naming no service opens unassigned (D8)
+        world.clients.dynamodb.delete_item(TableName=TABLE, Key={"pk": {"S": f"SERVICE#{owner}"}, "sk": {"S": "OPEN"}})
     _drain_dead_letters(world)
     counted.clear()
     records = list(bad)
