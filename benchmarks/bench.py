@@ -125,6 +125,10 @@ def cold_start_rows(data: Any) -> list[Row]:
         value = number(data, *keys)
         if value is not None:
             rows.append(Row("cold start", label, value, "ms", reference, boto3))
+    floor = number(data, "floor_ms")
+    if floor is not None:  # issue 19's goal: the intake within 1.15x of the floor of the same run
+        intake = number(data, "intake_ms", "intake_median_ms")
+        rows.append(Row("cold start", "intake vs the floor (goal <= 1.15x)", intake, "ms", "floor, same run", floor))
     return rows
 
 

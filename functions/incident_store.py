@@ -24,10 +24,10 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel
 
 from functions import clock
 from functions.incident import Incident, TimelineEntry
@@ -36,6 +36,9 @@ from functions.lifecycle import Decision
 from functions.maintenance.window import MaintenanceWindow
 from functions.policy import RUNBOOK
 from functions.status_page.public import PublicIncident, public_view
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 # The table's shape: infra/ builds the table from these names; nothing else spells them.
 PARTITION_KEY = "pk"
@@ -453,6 +456,8 @@ def _windows(doc: str) -> list[MaintenanceWindow]:
 
 @cache
 def _window_list() -> TypeAdapter[list[MaintenanceWindow]]:
+    from pydantic import TypeAdapter  # pydantic.type_adapter: not before an incident's windows are read
+
     return TypeAdapter(list[MaintenanceWindow])
 
 

@@ -42,13 +42,13 @@ class RuleOverride(BaseModel, defer_build=True):
 
 # A full ARN pasted where a name is expected: the name is the part CloudWatch and the CLI use.
 _ELB = r"^arn:[^:]+:elasticloadbalancing:[^:]*:\d*:"
-_ARN_NAMES: dict[str, re.Pattern[str]] = {
-    "load_balancer": re.compile(_ELB + r"loadbalancer/(?:app|net)/([^/]+)/[0-9a-f]+$"),
-    "target_group": re.compile(_ELB + r"targetgroup/([^/]+)/[0-9a-f]+$"),
-    "cluster": re.compile(r"^arn:[^:]+:ecs:[^:]*:\d*:cluster/([^/]+)$"),
-    "ecs_service": re.compile(r"^arn:[^:]+:ecs:[^:]*:\d*:service/(?:[^/]+/)?([^/]+)$"),
-    "db_instance": re.compile(r"^arn:[^:]+:rds:[^:]*:\d*:db:([^:]+)$"),
-    "log_group": re.compile(r"^arn:[^:]+:logs:[^:]*:\d*:log-group:([^:]+?)(?::\*)?$"),
+_ARN_NAMES: dict[str, str] = {
+    "load_balancer": _ELB + r"loadbalancer/(?:app|net)/([^/]+)/[0-9a-f]+$",
+    "target_group": _ELB + r"targetgroup/([^/]+)/[0-9a-f]+$",
+    "cluster": r"^arn:[^:]+:ecs:[^:]*:\d*:cluster/([^/]+)$",
+    "ecs_service": r"^arn:[^:]+:ecs:[^:]*:\d*:service/(?:[^/]+/)?([^/]+)$",
+    "db_instance": r"^arn:[^:]+:rds:[^:]*:\d*:db:([^:]+)$",
+    "log_group": r"^arn:[^:]+:logs:[^:]*:\d*:log-group:([^:]+?)(?::\*)?$",
 }
 RESOURCE_FIELDS: tuple[Resource, ...] = (
     "load_balancer", "target_group", "cluster", "ecs_service", "db_instance", "log_group", "namespace",
@@ -88,7 +88,9 @@ class ServiceConfig(BaseModel, defer_build=True):
         named = dict(data)
         for field, pattern in _ARN_NAMES.items():
             value = named.get(field)
-            if isinstance(value, str) and (match := pattern.match(value.strip())):
+            if not isinstance(value, str) or not value.strip().startswith("arn:"):
+                continue  # compiled for an ARN only: a cold start validating names compiles nothing
+            if match := re.match(pattern, value.strip()):
                 named[field] = match.group(1)
         return named
 

@@ -39,8 +39,9 @@ def _errors_over_requests(period: Duration) -> str:
 
 
 class ServiceMetrics:
-    def __init__(self, service: ServiceDeployment) -> None:
+    def __init__(self, service: ServiceDeployment, *, stage: str) -> None:
         self.service = service
+        self.stage = stage
 
     def _alb(self, name: str, period: Duration, statistic: str, *, target_group: bool = False) -> cloudwatch.Metric:
         dimensions = {"LoadBalancer": self.service.load_balancer_full_name}
@@ -115,8 +116,10 @@ class ServiceMetrics:
 
     @property
     def log_namespace(self) -> str:
-        """Where the stack's log metric filters publish: the service's namespace, else one of the responder's."""
-        return self.service.namespace or f"RunbookResponder/{self.service.name}"
+        """Where the stack's log metric filters publish: under the service's namespace, else one of the
+        responder's, one per stage so that another stage's log lines never trip this one's alarms. The metric
+        names stay the runbook's (the classifier's hints); the namespace still names the service."""
+        return f"{self.service.namespace or f'RunbookResponder/{self.service.name}'}/{self.stage}"
 
     def logged(self, name: str, period: Duration) -> cloudwatch.Metric:
         """A count from the stack's own log metric filters."""

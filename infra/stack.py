@@ -78,7 +78,9 @@ class RunbookResponderStack(Stack):
         functions.set_action_base_url(api.url)
 
         service_alarms = [
-            ServiceAlarms(self, f"Alarms-{service.name}", service=service, intake_topic=topics.intake)
+            ServiceAlarms(
+                self, f"Alarms-{service.name}", service=service, intake_topic=topics.intake, stage=config.stage
+            )
             for service in config.services
         ]
         InfoSignals(
@@ -103,6 +105,7 @@ class RunbookResponderStack(Stack):
             self,
             "Dashboard",
             services=config.services,
+            stage=config.stage,
             functions=functions.all,
             queues=queues.all,
             state_machine=escalation.state_machine,

@@ -20,6 +20,8 @@ _PLACEHOLDER = re.compile(r"\{([a-z0-9-]+)\}")
 
 @dataclass(frozen=True)
 class ServicePolicy:
+    """The runbook as one service sees it: every rule with that service's overrides applied."""
+
     service: ServiceConfig
     rules: Mapping[str, AlarmRule]  # every runbook rule, overrides applied (a turned-off rule has enabled=False)
     runbook: Runbook

@@ -50,6 +50,8 @@ class Level(StrEnum):
 
 @dataclass(frozen=True, kw_only=True)
 class SeverityPolicy:
+    """What a severity means and promises: its conditions, deadlines, cadence and channels."""
+
     severity: Severity
     title: str
     conditions: tuple[str, ...]
@@ -65,6 +67,8 @@ class SeverityPolicy:
 
 @dataclass(frozen=True, kw_only=True)
 class LevelPolicy:
+    """One rung of the escalation ladder: who holds it and how long before the next is paged."""
+
     level: Level
     role: str
     primary: str
@@ -189,6 +193,8 @@ class EventRule:
 
 @dataclass(frozen=True, kw_only=True)
 class Runbook:
+    """The whole policy: severities, ladder, scenarios, alarm and event rules, and the decisions' numbers."""
+
     severities: tuple[SeverityPolicy, ...]
     ladder: tuple[LevelPolicy, ...]
     scenarios: tuple[Scenario, ...]

@@ -61,11 +61,15 @@ class ServiceAlarms(Construct):
         *,
         service: ServiceDeployment,
         intake_topic: sns.ITopic,
+        stage: str,
         runbook: Runbook = RUNBOOK,
     ) -> None:
         super().__init__(scope, construct_id)
         self.service = service
-        self.metrics = ServiceMetrics(service)
+        # `<service>-<stage>-<rule>`: two stages in one account and region never share a name, and
+        # the intake's fallback (a name starting with `<service>-`) still finds the service
+        self._prefix = f"{service.name}-{stage}-"
+        self.metrics = ServiceMetrics(service, stage=stage)
         self._action = actions.SnsAction(intake_topic)
         rules = service_policy(service.runtime(), runbook).alarm_rules
         self._filter_logs(service, {rule.rule for rule in rules})
@@ -118,7 +122,7 @@ class ServiceAlarms(Construct):
         elif rule.rule in ANOMALY_RULES:
             alarm = self._anomaly_alarm(rule)
         else:
-            alarm = self._metric_alarm(rule, f"{self.service.name}-{rule.rule}", Duration.seconds(rule.period_seconds))
+            alarm = self._metric_alarm(rule, f"{self._prefix}{rule.rule}", Duration.seconds(rule.period_seconds))
         alarm.add_alarm_action(self._action)
         alarm.add_ok_action(self._action)
         self._tag(alarm, rule)
@@ -142,7 +146,7 @@ class ServiceAlarms(Construct):
 
     def _anomaly_alarm(self, rule: AlarmRule) -> cloudwatch.AnomalyDetectionAlarm:
         """The band is `rule.threshold` standard deviations wide; only the upper side alarms."""
-        name = f"{self.service.name}-{rule.rule}"
+        name = f"{self._prefix}{rule.rule}"
         return cloudwatch.AnomalyDetectionAlarm(
             self,
             self._construct_id(name),
@@ -157,7 +161,7 @@ class ServiceAlarms(Construct):
         )
 
     def _burn_rate_alarm(self, rule: AlarmRule) -> cloudwatch.CompositeAlarm:
-        name = f"{self.service.name}-{rule.rule}"
+        name = f"{self._prefix}{rule.rule}"
         short = Duration.seconds(rule.period_seconds)
         long = Duration.seconds(rule.period_seconds * LONG_WINDOW_FACTOR)
         windows = []
@@ -180,7 +184,7 @@ class ServiceAlarms(Construct):
         )
 
     def _construct_id(self, alarm_name: str) -> str:
-        return alarm_name.removeprefix(f"{self.service.name}-")
+        return alarm_name.removeprefix(self._prefix)
 
     def _tag(self, alarm: Construct, rule: AlarmRule) -> None:
         tags = Tags.of(alarm)

@@ -29,10 +29,13 @@ class ResponderDashboard(Construct):
         queues: Sequence[sqs.IQueue],
         state_machine: sfn.IStateMachine,
         alarms: Sequence[cloudwatch.IAlarm],
+        stage: str,
     ) -> None:
         super().__init__(scope, construct_id)
+        self._stage = stage
+        stack = Stack.of(self)  # dashboards are global to the account: the region keeps two deployments apart
         self.dashboard = cloudwatch.Dashboard(
-            self, "Dashboard", dashboard_name=f"{Stack.of(self).stack_name}", default_interval=Duration.hours(6)
+            self, "Dashboard", dashboard_name=f"{stack.stack_name}-{stack.region}", default_interval=Duration.hours(6)
         )
         for service in services:
             self._service_row(service)
@@ -40,7 +43,7 @@ class ResponderDashboard(Construct):
 
     def _service_row(self, service: ServiceDeployment) -> None:
         """The service's graphs, for the resources it has."""
-        metrics = ServiceMetrics(service)
+        metrics = ServiceMetrics(service, stage=self._stage)
         graphs: list[cloudwatch.GraphWidget] = []
         if service.load_balancer:
             graphs += [

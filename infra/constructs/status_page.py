@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
@@ -71,7 +71,9 @@ class StatusPageSite(Construct):
             comment="Runbook Responder public status page",
             default_root_object=PAGE_KEY,
             default_behavior=cloudfront.BehaviorOptions(
-                origin=origins.S3BucketOrigin.with_origin_access_control(bucket),
+                origin=origins.S3BucketOrigin.with_origin_access_control(
+                    bucket, origin_access_control=self._origin_access()
+                ),
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
                 allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
                 cache_policy=self._short_cache(),
@@ -102,6 +104,7 @@ class StatusPageSite(Construct):
         return cloudfront.CachePolicy(
             self,
             "ShortCache",
+            cache_policy_name=self._global_name("status-page-cache"),
             comment="Status page: a change is visible within a minute",
             default_ttl=Duration.seconds(60),
             min_ttl=Duration.seconds(0),
@@ -113,11 +116,23 @@ class StatusPageSite(Construct):
             enable_accept_encoding_brotli=True,
         )
 
+    def _global_name(self, what: str) -> str:
+        """CloudFront's policies and origin access controls are global to the account: the stack's
+        name keeps stages apart, the region one stage deployed to two regions (at most 64 characters)."""
+        stack = Stack.of(self)
+        return f"{stack.stack_name}-{what}-{stack.region}"
+
+    def _origin_access(self) -> cloudfront.S3OriginAccessControl:
+        return cloudfront.S3OriginAccessControl(
+            self, "OriginAccess", origin_access_control_name=self._global_name("status-page")
+        )
+
     def _security_headers(self) -> cloudfront.ResponseHeadersPolicy:
         """No script, no other origin, only the page's own style (by hash), never framed, HTTPS only."""
         return cloudfront.ResponseHeadersPolicy(
             self,
             "SecurityHeaders",
+            response_headers_policy_name=self._global_name("status-page-headers"),
             comment="Status page: strict CSP, HSTS, no framing, no sniffing, no referrer",
             security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
                 content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(

@@ -8,11 +8,13 @@ import pytest
 
 from functions.intake.signal import parse_marker
 from functions.policy import RUNBOOK, AlarmRule
+from infra.config import load_config
 from infra.constructs.alarms import ANOMALY_RULES, BURN_RATE_RULES, LONG_WINDOW_FACTOR
 
 from .conftest import logical_id, of_type
 
 CASES = [(service, rule) for service in ("flask-sre-challenge",) for rule in RUNBOOK.alarm_rules]
+STAGE = load_config({}).stage  # the suite's config: alarms are named <service>-<stage>-<rule>
 
 
 def _intake(resources: dict[str, Any]) -> dict[str, str]:
@@ -43,7 +45,7 @@ def _assert_thresholds(props: dict[str, Any], rule: AlarmRule, period: int) -> N
 @pytest.mark.parametrize(("service", "rule"), CASES, ids=[f"{s}-{r.rule}" for s, r in CASES])
 def test_every_policy_rule_has_its_alarm(alarms_by_name, resources, service: str, rule: AlarmRule) -> None:
     # Given the policy's rule and a configured service
-    name = f"{service}-{rule.rule}"
+    name = f"{service}-{STAGE}-{rule.rule}"
 
     # When the stack is synthesized
     alarm = alarms_by_name.get(name)
@@ -90,28 +92,32 @@ def test_burn_rate_children_do_not_page_on_their_own(alarms_by_name) -> None:
 
 def test_burn_rate_math_uses_the_slo(alarms_by_name) -> None:
     # Given the default SLO of 99.9 %
-    short = alarms_by_name["flask-sre-challenge-error-budget-burn-fast-short-window"]
+    short = alarms_by_name[f"flask-sre-challenge-{STAGE}-error-budget-burn-fast-short-window"]
 
     # Then the burn rate divides the error percentage by the 0.1 % budget
     expression = next(m["Expression"] for m in short["Metrics"] if "Expression" in m)
     assert expression.endswith("/ 0.1")
 
 
-def test_log_metric_filters_count_into_the_service_namespace(resources) -> None:
+def test_log_metric_filters_count_into_the_service_namespace(resources, alarms_by_name) -> None:
     # Given the service's log group
     filters = of_type(resources, "AWS::Logs::MetricFilter").values()
 
-    # Then DB connection errors and slow queries become metrics the alarms watch
+    # Then DB connection errors and slow queries become metrics, under the service's namespace for this stage,
+    # that the alarms watch
     transformations = {f["Properties"]["MetricTransformations"][0]["MetricName"]: f["Properties"] for f in filters}
     assert set(transformations) == {"DatabaseConnectionErrors", "SlowQueryCount"}
+    namespace = f"FlaskSREChallenge/{STAGE}"
+    watched = {a["MetricName"] for a in alarms_by_name.values() if a.get("Namespace") == namespace}
+    assert set(transformations) <= watched
     for props in transformations.values():
         assert props["LogGroupName"] == "/ecs/flask-sre-challenge"
-        assert props["MetricTransformations"][0]["MetricNamespace"] == "FlaskSREChallenge"
+        assert props["MetricTransformations"][0]["MetricNamespace"] == namespace
 
 
 def test_alb_dimensions_use_the_full_names(alarms_by_name) -> None:
     # Given the no-healthy-targets alarm
-    alarm = alarms_by_name["flask-sre-challenge-no-healthy-targets"]
+    alarm = alarms_by_name[f"flask-sre-challenge-{STAGE}-no-healthy-targets"]
 
     # Then its dimensions are the app/... and targetgroup/... forms
     dimensions = {d["Name"]: d["Value"] for d in alarm["Dimensions"]}

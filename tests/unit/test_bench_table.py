@@ -44,9 +44,12 @@ def test_each_figure_sits_beside_its_reference_and_their_ratio(tmp_path, capsys)
     code, table = rows(capsys, directory, "cold_start,first_response")
     # Then the intake's import is set against bare boto3, the first response against its serial sum
     assert code == 0
-    intake, first_event, floor = [row for row in table if row["benchmark"] == "cold start"]
+    intake, first_event, floor, over_floor = [row for row in table if row["benchmark"] == "cold start"]
     assert (intake["value"], intake["reference_value"], intake["ratio"]) == (250.0, 125.0, 2.0)
     assert first_event["ratio"] == pytest.approx(260 / 125) and floor["ratio"] == pytest.approx(180 / 125)
+    # and the intake against the floor of the same run (issue 19's goal: within 1.15x)
+    assert (over_floor["value"], over_floor["reference_value"]) == (250.0, 180.0)
+    assert over_floor["ratio"] == pytest.approx(250 / 180) and "1.15" in over_floor["figure"]
     # and the first response against its serial sum, its chain (13 calls x 100 ms), the page against its own
     first, chain, page = [row for row in table if row["benchmark"] == "first response"]
     assert first["reference"] == "serial sum of 33 calls" and first["ratio"] == pytest.approx(1.5 / 3.3)
