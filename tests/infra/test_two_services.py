@@ -48,13 +48,13 @@ def test_checkout_has_the_database_alarms_and_its_own_error_rate_threshold(alarm
     assert checkout.name == "checkout" and checkout.db_instance
 
     # Then every runbook rule on the database is an alarm of checkout's
-    assert DATABASE_RULES and all(f"checkout-{rule}" in alarms for rule in DATABASE_RULES)
+    assert DATABASE_RULES and all(f"checkout-dev-{rule}" in alarms for rule in DATABASE_RULES)
     # And error-rate-high fires above checkout's 2 %, not the runbook's 5 %
     runbook_threshold = next(rule.threshold for rule in RUNBOOK.alarm_rules if rule.rule == "error-rate-high")
-    assert alarms["checkout-error-rate-high"]["Threshold"] == checkout.rules["error-rate-high"].threshold == 2
+    assert alarms["checkout-dev-error-rate-high"]["Threshold"] == checkout.rules["error-rate-high"].threshold == 2
     assert runbook_threshold != 2
     # And the RDS connections alarm watches checkout's own instance
-    dimensions = {d["Name"]: d["Value"] for d in alarms["checkout-db-connections"]["Dimensions"]}
+    dimensions = {d["Name"]: d["Value"] for d in alarms["checkout-dev-db-connections"]["Dimensions"]}
     assert dimensions == {"DBInstanceIdentifier": checkout.db_instance}
 
 
@@ -63,7 +63,7 @@ def test_search_without_a_database_gets_no_database_alarm_rule_or_log_filter(ala
     resources = template["Resources"]
 
     # Then no search alarm watches a database
-    assert not [rule for rule in DATABASE_RULES if f"search-{rule}" in alarms]
+    assert not [rule for rule in DATABASE_RULES if f"search-dev-{rule}" in alarms]
     assert not [
         name for name, props in alarms.items() if name.startswith("search-") and props.get("Namespace") == "AWS/RDS"
     ]
@@ -80,10 +80,10 @@ def test_search_latency_alarm_is_at_its_own_threshold(alarms) -> None:
     # Given search's override latency-p99: 1.5 s (the runbook says 2 s)
     # Then its p99 alarm is at 1.5 s and checkout's stays at the runbook's
     runbook_threshold = next(rule.threshold for rule in RUNBOOK.alarm_rules if rule.rule == "latency-p99")
-    assert alarms["search-latency-p99"]["Threshold"] == 1.5
-    assert alarms["checkout-latency-p99"]["Threshold"] == runbook_threshold != 1.5
+    assert alarms["search-dev-latency-p99"]["Threshold"] == 1.5
+    assert alarms["checkout-dev-latency-p99"]["Threshold"] == runbook_threshold != 1.5
     # And the ALB dimension is search's own full name from the config
-    dimensions = {d["Name"]: d["Value"] for d in alarms["search-latency-p99"]["Dimensions"]}
+    dimensions = {d["Name"]: d["Value"] for d in alarms["search-dev-latency-p99"]["Dimensions"]}
     assert dimensions == {"LoadBalancer": "app/search-alb/4f1904a8daf9ae6f"}
 
 
