@@ -55,6 +55,7 @@ test-fast: setup  ## unit tests only
 
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy functions local infra app.py
 
 test-infra: setup lambda-python

@@ -273,8 +273,15 @@ def _run_redrive(args: argparse.Namespace) -> int:
 
     from local.redrive import redrive
 
-    report = redrive(boto3.client("sqs"), boto3.client("lambda"), args.queue_url, args.function, limit=args.limit,
-                     dry_run=args.dry_run, include_rejected=args.include_rejected)
+    report = redrive(
+        boto3.client("sqs"),
+        boto3.client("lambda"),
+        args.queue_url,
+        args.function,
+        limit=args.limit,
+        dry_run=args.dry_run,
+        include_rejected=args.include_rejected,
+    )
     print(report.summary())
     return 1 if report.failed else 0
 

@@ -1,6 +1,6 @@
 """The event policy as the Markdown table `functions/policy.md` shows (a unit test keeps them equal).
 
-    python -m local.policy_table    # print the table, to paste between the markers in policy.md
+python -m local.policy_table    # print the table, to paste between the markers in policy.md
 """
 
 from __future__ import annotations

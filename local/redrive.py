@@ -54,8 +54,9 @@ def redrive(
     seen = 0
     handled: set[str] = set()
     while seen < limit:
-        batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=min(10, limit - seen),
-                                    VisibilityTimeout=60, WaitTimeSeconds=0).get("Messages", [])
+        batch = sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=min(10, limit - seen), VisibilityTimeout=60, WaitTimeSeconds=0
+        ).get("Messages", [])
         if not batch:
             break
         fresh = [m for m in batch if m.get("MessageId") not in handled]
@@ -70,8 +71,16 @@ def redrive(
     return report
 
 
-def _one(sqs: Any, lambda_client: Any, queue_url: str, function_name: str, message: dict[str, Any],
-         report: RedriveReport, dry_run: bool, include_rejected: bool) -> None:
+def _one(
+    sqs: Any,
+    lambda_client: Any,
+    queue_url: str,
+    function_name: str,
+    message: dict[str, Any],
+    report: RedriveReport,
+    dry_run: bool,
+    include_rejected: bool,
+) -> None:
     message_id = message.get("MessageId", "?")
     try:
         body = json.loads(message["Body"])
@@ -84,8 +93,11 @@ def _one(sqs: Any, lambda_client: Any, queue_url: str, function_name: str, messa
         report.skipped.append(f"{message_id}: {why}")
         _release(sqs, queue_url, message)
         return
-    response = lambda_client.invoke(FunctionName=function_name, InvocationType="RequestResponse",
-                                    Payload=json.dumps(event if event is not None else body.get("event")).encode())
+    response = lambda_client.invoke(
+        FunctionName=function_name,
+        InvocationType="RequestResponse",
+        Payload=json.dumps(event if event is not None else body.get("event")).encode(),
+    )
     if response.get("FunctionError"):
         report.failed.append(f"{message_id}: {response['Payload'].read().decode()[:300]}")
         return

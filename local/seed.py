@@ -256,6 +256,7 @@ def seed_services(
     The services come back with seed_world's overrides applied: a service with a `health_url` gets a
     local endpoint in its place; the synthetic test's service has no resources, so nothing is seeded for it.
     """
+
     def seeded(service: ServiceConfig) -> ServiceConfig:
         story = scenario if service.name == broken else None
         return with_overrides(service, seed_world(clients, service, story, now, serve=service.health_url is not None))

@@ -248,4 +248,3 @@ class Runbook:
         for rule in self.event_rules:
             by_type.setdefault(rule.detail_type, []).append(rule)
         return {detail_type: tuple(rules) for detail_type, rules in by_type.items()}
-

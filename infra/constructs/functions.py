@@ -297,4 +297,3 @@ class ResponderFunctions(Construct):
                 ],
             )
         )
-

@@ -152,9 +152,7 @@ class SelfMonitoring(Construct):
         self.alarms.append(alarm)
         return alarm
 
-    def _synthetic_test(
-        self, test: SyntheticTest, intake_topic: sns.ITopic, dlq: sqs.IQueue
-    ) -> None:
+    def _synthetic_test(self, test: SyntheticTest, intake_topic: sns.ITopic, dlq: sqs.IQueue) -> None:
         stack = Stack.of(self)
         for state, expression in (("ALARM", test.schedule), ("OK", test.ok_schedule)):
             message = synthetic_alarm_message(

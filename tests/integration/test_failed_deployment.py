@@ -92,7 +92,7 @@ def test_a_failed_deployment_opens_a_p1_incident_and_its_diagnosis_leads_with_it
     # And the first notification's diagnosis opens with it
     text = story.initial_text()
     assert "INCIDENT ALERT - P1 - flask-sre-challenge" in text
-    diagnosis = text[text.index("**Diagnosis**"):]
+    diagnosis = text[text.index("**Diagnosis**") :]
     first_row = next(line for line in diagnosis.splitlines()[1:] if line.strip())
     assert "recent_deployments" in first_row and "flask-sre-challenge:2" in first_row and "FAILED" in first_row
 

@@ -29,8 +29,9 @@ def initial(world) -> list:
     return [m for m in world.delivered() if m.kind == "initial"]
 
 
-def test_slack_answering_500_is_retried_then_sns_still_delivers_and_it_is_counted(world, frozen_clock, monkeypatch,
-                                                                                  capsys):
+def test_slack_answering_500_is_retried_then_sns_still_delivers_and_it_is_counted(
+    world, frozen_clock, monkeypatch, capsys
+):
     monkeypatch.setattr(channels, "SLACK_BACKOFF_SECONDS", 0.01)
     world.slack.status = 500
     invoke(load_event(ALARM))
@@ -70,7 +71,8 @@ def state_machine(world) -> str:
     definition = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
     role = "arn:aws:iam::123456789012:role/escalation"
     arn = world.clients.stepfunctions.create_state_machine(
-        name="escalation", definition=json.dumps(definition), roleArn=role)["stateMachineArn"]
+        name="escalation", definition=json.dumps(definition), roleArn=role
+    )["stateMachineArn"]
     import os
 
     os.environ["ESCALATION_STATE_MACHINE_ARN"] = arn
@@ -79,8 +81,9 @@ def state_machine(world) -> str:
     os.environ.pop("ESCALATION_STATE_MACHINE_ARN", None)
 
 
-def test_escalation_refused_keeps_the_incident_and_the_page_and_a_redelivery_finishes(world, frozen_clock,
-                                                                                     state_machine):
+def test_escalation_refused_keeps_the_incident_and_the_page_and_a_redelivery_finishes(
+    world, frozen_clock, state_machine
+):
     # Given Step Functions refusing StartExecution (503, through the client's retries)
     refusal = Fault("sfn", "StartExecution", "ServiceUnavailable", times=100, status=503)
     # When the alarm arrives, the invocation fails (so Lambda retries it and the Errors alarm sees it)
@@ -108,8 +111,12 @@ def test_failed_event_on_the_dead_letter_queue_is_redriven_through_the_intake(wo
     record = {
         "version": "1.0",
         "timestamp": "2026-11-26T14:05:00.000Z",
-        "requestContext": {"requestId": "r-1", "functionArn": "arn:aws:lambda:us-east-1:123456789012:function:intake",
-                           "condition": "RetriesExhausted", "approximateInvokeCount": 3},
+        "requestContext": {
+            "requestId": "r-1",
+            "functionArn": "arn:aws:lambda:us-east-1:123456789012:function:intake",
+            "condition": "RetriesExhausted",
+            "approximateInvokeCount": 3,
+        },
         "requestPayload": load_event(ALARM),
         "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
         "responsePayload": {"errorMessage": "ThrottlingException", "errorType": "ClientError"},
@@ -120,8 +127,13 @@ def test_failed_event_on_the_dead_letter_queue_is_redriven_through_the_intake(wo
     lam = world.clients.client("lambda")
     iam = world.clients.client("iam")
     role = iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-    lam.create_function(FunctionName="intake", Runtime="python3.13", Role=role,
-                        Handler="functions.handlers.alarm_intake.handler", Code={"ZipFile": b"PK\x05\x06" + b"\0" * 18})
+    lam.create_function(
+        FunctionName="intake",
+        Runtime="python3.13",
+        Role=role,
+        Handler="functions.handlers.alarm_intake.handler",
+        Code={"ZipFile": b"PK\x05\x06" + b"\0" * 18},
+    )
     bridge = LambdaBridge()
     bridge.register("intake", "functions.handlers.alarm_intake.handler")
     # When the operator redrives it

@@ -78,9 +78,7 @@ def test_open_creates_the_channel_the_notification_names_with_purpose_topic_and_
     assert INCIDENT.id in channel.purpose
     assert channel.topic == "P0 · Investigating · Service down: no healthy targets"
     assert channel.members == [LOCAL_BOT_USER, ALICE, BOB]
-    stored = IncidentChannel(
-        id=ref.id, name=NAME, created_at=ref.created_at, invited=[ALICE, BOB], topic=channel.topic
-    )
+    stored = IncidentChannel(id=ref.id, name=NAME, created_at=ref.created_at, invited=[ALICE, BOB], topic=channel.topic)
     assert ref.as_incident_channel() == stored
 
 

@@ -34,8 +34,6 @@ def together(*calls: Callable[[], Any]) -> list[Any]:
         except Exception as error:  # surfaced below, not lost in the thread
             results[index] = error
 
-
-
     threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
     for thread in threads:
         thread.start()
@@ -79,8 +77,9 @@ def test_acknowledge_and_resolve_at_the_same_moment_end_resolved(world, frozen_c
 def test_ok_and_a_later_alarm_interleaved_leave_the_latest_state(world, frozen_clock):
     incident_id = opened(world)
     start = datetime.fromisoformat("2026-11-26T14:02:10+00:00")
-    ok, again = event_at("service-down.sns.ok.json", start + timedelta(minutes=5)), event_at(
-        "service-down.sns.alarm.json", start + timedelta(minutes=6)
+    ok, again = (
+        event_at("service-down.sns.ok.json", start + timedelta(minutes=5)),
+        event_at("service-down.sns.alarm.json", start + timedelta(minutes=6)),
     )
     together(lambda: invoke(ok), lambda: invoke(again))
     incident = container.store().get(incident_id)

@@ -65,20 +65,44 @@ def test_only_p0_and_p1_need_a_human_to_resolve():
 # source type), events-ref-rds (detail types), aws-health-events-eventbridge-schema (detail types, categories).
 DOCUMENTED_ECS_EVENT_NAMES = {
     "ECS Deployment State Change": {
-        "SERVICE_DEPLOYMENT_IN_PROGRESS", "SERVICE_DEPLOYMENT_COMPLETED", "SERVICE_DEPLOYMENT_FAILED",
+        "SERVICE_DEPLOYMENT_IN_PROGRESS",
+        "SERVICE_DEPLOYMENT_COMPLETED",
+        "SERVICE_DEPLOYMENT_FAILED",
     },
     "ECS Service Action": {
-        "SERVICE_STEADY_STATE", "TASKSET_STEADY_STATE", "CAPACITY_PROVIDER_STEADY_STATE",
-        "SERVICE_DESIRED_COUNT_UPDATED", "TASKS_STOPPED", "SERVICE_DEPLOYMENT_IN_PROGRESS",
-        "SERVICE_DEPLOYMENT_COMPLETED", "SERVICE_TASK_START_IMPAIRED", "SERVICE_DISCOVERY_INSTANCE_UNHEALTHY",
-        "VPC_LATTICE_TARGET_UNHEALTHY", "SERVICE_DAEMON_PLACEMENT_CONSTRAINT_VIOLATED", "ECS_OPERATION_THROTTLED",
-        "SERVICE_DISCOVERY_OPERATION_THROTTLED", "SERVICE_TASK_PLACEMENT_FAILURE", "SERVICE_TASK_CONFIGURATION_FAILURE",
+        "SERVICE_STEADY_STATE",
+        "TASKSET_STEADY_STATE",
+        "CAPACITY_PROVIDER_STEADY_STATE",
+        "SERVICE_DESIRED_COUNT_UPDATED",
+        "TASKS_STOPPED",
+        "SERVICE_DEPLOYMENT_IN_PROGRESS",
+        "SERVICE_DEPLOYMENT_COMPLETED",
+        "SERVICE_TASK_START_IMPAIRED",
+        "SERVICE_DISCOVERY_INSTANCE_UNHEALTHY",
+        "VPC_LATTICE_TARGET_UNHEALTHY",
+        "SERVICE_DAEMON_PLACEMENT_CONSTRAINT_VIOLATED",
+        "ECS_OPERATION_THROTTLED",
+        "SERVICE_DISCOVERY_OPERATION_THROTTLED",
+        "SERVICE_TASK_PLACEMENT_FAILURE",
+        "SERVICE_TASK_CONFIGURATION_FAILURE",
     },
 }
 DOCUMENTED_RDS_CATEGORIES = {
     "RDS DB Instance Event": {
-        "availability", "backup", "configuration change", "creation", "deletion", "failover", "failure",
-        "low storage", "maintenance", "notification", "read replica", "recovery", "restoration", "security",
+        "availability",
+        "backup",
+        "configuration change",
+        "creation",
+        "deletion",
+        "failover",
+        "failure",
+        "low storage",
+        "maintenance",
+        "notification",
+        "read replica",
+        "recovery",
+        "restoration",
+        "security",
         "security patching",
     },
     "RDS DB Cluster Event": {"creation", "failover", "global failover", "notification"},
@@ -146,9 +170,7 @@ def test_a_failed_deployment_opens_at_p1_d16():
 
 
 def test_scheduled_changes_stay_on_the_timeline_for_now():
-    row = RUNBOOK.event_rule(
-        "AWS Health Event", {"service": ("RDS",), "eventTypeCategory": ("scheduledChange",)}
-    )
+    row = RUNBOOK.event_rule("AWS Health Event", {"service": ("RDS",), "eventTypeCategory": ("scheduledChange",)})
     assert row is not None and row.action is EventAction.TIMELINE
 
 

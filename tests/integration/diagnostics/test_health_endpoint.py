@@ -72,7 +72,9 @@ def test_refused_connection_is_critical(seeded, clients):
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
     probe.close()
-    ctx = seeded(None).model_copy(update={"service": SAMPLE_SERVICE.model_copy(update={"health_url": f"http://127.0.0.1:{port}/health"})})
+    ctx = seeded(None).model_copy(
+        update={"service": SAMPLE_SERVICE.model_copy(update={"health_url": f"http://127.0.0.1:{port}/health"})}
+    )
     # When checked
     finding = run("health_endpoint", ctx, clients)
     # Then it is critical with the connection error
