@@ -126,25 +126,13 @@ def load_templates(events: Path = EVENTS) -> list[AlarmTemplate]:
 def service_configs(count: int) -> tuple[Any, ...]:
     """svc-01..svc-NN, each with its own cluster, target group, database, log group and namespace."""
     from functions.services import ServiceConfig
+    from infra.config import runbook_names
 
     width = max(2, len(str(count)))
     configs = []
     for index in range(1, count + 1):
         name = f"svc-{index:0{width}d}"
-        configs.append(
-            ServiceConfig.model_validate(
-                {
-                    "name": name,
-                    "load_balancer": f"{name}-alb",
-                    "target_group": f"{name}-tg",
-                    "cluster": f"{name}-cluster",
-                    "ecs_service": f"{name}-service",
-                    "db_instance": f"{name}-db",
-                    "log_group": f"/ecs/{name}",
-                    "namespace": f"Svc{index:0{width}d}",
-                }
-            )
-        )
+        configs.append(ServiceConfig.model_validate({"name": name, **runbook_names(name)}))
     return tuple(configs)
 
 
