@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Iterator
@@ -25,6 +26,20 @@ TWO_SERVICES_CONFIG = ROOT / "examples" / "two-services.json"
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ["RESPONDER_CONFIG"] = str(SAMPLE_CONFIG)
+    _share_botocore_models()
+
+
+def _share_botocore_models() -> None:
+    """Every botocore session of the run reads its service models through one loader.
+
+    Each world, replay and handler container builds a new Session, and a new Session parses the
+    models' JSON again (~0.1 s a client, most of a world's set-up). The parsed models are read-only,
+    as they are for the many clients of one Session; credentials, region and clients stay per Session.
+    """
+    import botocore.loaders
+    import botocore.session
+
+    botocore.session.create_loader = functools.cache(botocore.loaders.create_loader)  # type: ignore[attr-defined]
 
 
 def load_event(name: str) -> Any:
