@@ -39,7 +39,19 @@ def _share_botocore_models() -> None:
     import botocore.loaders
     import botocore.session
 
-    botocore.session.create_loader = functools.cache(botocore.loaders.create_loader)  # type: ignore[attr-defined]
+    @functools.cache
+    def shared_loader(search_path_string: str | None = None) -> botocore.loaders.Loader:
+        loader = botocore.loaders.create_loader(search_path_string)
+        loader._search_paths = _PathsOnce(loader.search_paths)  # each boto3 Session appends its data path
+        return loader
+
+    botocore.session.create_loader = shared_loader  # type: ignore[attr-defined]
+
+
+class _PathsOnce(list[str]):
+    def append(self, path: str) -> None:
+        if path not in self:
+            super().append(path)
 
 
 def load_event(name: str) -> Any:
