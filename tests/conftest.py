@@ -123,9 +123,11 @@ def streamed_table(db: Any, name: str, range_key: bool = True) -> None:
 @pytest.fixture
 def world() -> Iterator[Any]:
     """moto with the responder's table, topics, Slack capture and secrets; handlers' env pointed at it."""
+    from functions.observability import metrics
     from local.world import local_world
 
     with local_world() as created:
+        metrics.clear_metrics()  # a new container's buffer: nothing an earlier test left unflushed
         yield created
 
 
