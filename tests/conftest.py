@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Iterator
@@ -25,6 +26,32 @@ TWO_SERVICES_CONFIG = ROOT / "examples" / "two-services.json"
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ["RESPONDER_CONFIG"] = str(SAMPLE_CONFIG)
+    _share_botocore_models()
+
+
+def _share_botocore_models() -> None:
+    """Every botocore session of the run reads its service models through one loader.
+
+    Each world, replay and handler container builds a new Session, and a new Session parses the
+    models' JSON again (~0.1 s a client, most of a world's set-up). The parsed models are read-only,
+    as they are for the many clients of one Session; credentials, region and clients stay per Session.
+    """
+    import botocore.loaders
+    import botocore.session
+
+    @functools.cache
+    def shared_loader(search_path_string: str | None = None) -> botocore.loaders.Loader:
+        loader = botocore.loaders.create_loader(search_path_string)
+        loader._search_paths = _PathsOnce(loader.search_paths)  # each boto3 Session appends its data path
+        return loader
+
+    botocore.session.create_loader = shared_loader  # type: ignore[attr-defined]
+
+
+class _PathsOnce(list[str]):
+    def append(self, path: str) -> None:
+        if path not in self:
+            super().append(path)
 
 
 def load_event(name: str) -> Any:
@@ -96,9 +123,11 @@ def streamed_table(db: Any, name: str, range_key: bool = True) -> None:
 @pytest.fixture
 def world() -> Iterator[Any]:
     """moto with the responder's table, topics, Slack capture and secrets; handlers' env pointed at it."""
+    from functions.observability import metrics
     from local.world import local_world
 
     with local_world() as created:
+        metrics.clear_metrics()  # a new container's buffer: nothing an earlier test left unflushed
         yield created
 
 
