@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -44,3 +45,29 @@ def atomic_dynamodb_writes() -> Iterator[None]:
     finally:
         for name, method in originals.items():
             setattr(DynamoDBBackend, name, method)
+
+
+# Step Functions accepts StopExecution the moment StartExecution has answered. moto's worker builds
+# its evaluation environment on its own thread after answering, and a stop that arrives first fails
+# inside moto ('NoneType' object has no attribute 'set_stop'): a resolve clicked right after the
+# ladder started would then fail locally, never on AWS. The stop waits for the worker to be ready.
+STOP_WAIT_SECONDS = 5.0
+
+
+@contextmanager
+def stoppable_new_executions() -> Iterator[None]:
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    original = ExecutionWorker.stop
+
+    def stop(self: ExecutionWorker, *args: Any, **kwargs: Any) -> None:
+        deadline = time.monotonic() + STOP_WAIT_SECONDS
+        while getattr(self, "env", None) is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        original(self, *args, **kwargs)
+
+    ExecutionWorker.stop = stop  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        ExecutionWorker.stop = original  # type: ignore[method-assign]

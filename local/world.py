@@ -33,7 +33,7 @@ from functions.services import ServiceConfig
 from local.config import responder_config, services_of
 from local.lambda_bridge import LambdaBridge, bridged_lambda
 from local.metric_image import metric_widget_images
-from local.moto_fidelity import atomic_dynamodb_writes
+from local.moto_fidelity import atomic_dynamodb_writes, stoppable_new_executions
 from local.moto_transactions import journaled_transactions
 from local.slack_api import LocalSlackApi
 
@@ -313,6 +313,7 @@ def local_world(services: tuple[ServiceConfig, ...] | None = None, config: Path 
         mock_aws(config=MOTO_CONFIG),  # type: ignore[call-overload]
         journaled_transactions(),  # rollback from a journal, not a copy of the table per item
         atomic_dynamodb_writes(),
+        stoppable_new_executions(),  # a resolve right after the ladder started stops it, as on AWS
         metric_widget_images(),  # the first response's metric graph
         SlackCapture() as slack,
         LocalSlackApi(now=lambda: clock.now().timestamp()) as slack_api,
