@@ -47,8 +47,10 @@ $(STAMP): pyproject.toml $(wildcard package.json package-lock.json)
 replay: setup  ## set up, then replay a P0 "no healthy targets" alarm through the real handlers
 	$(VENV)/bin/responder replay $(CONFIG_OPTION) $(EVENT)
 
+# Two workers, one per core of the design card's machine; a file's tests stay on one worker, so its
+# module fixtures (one replay of every sample for the IAM check, one synth) are built once.
 test: setup chromium lambda-python  ## set up, then run the whole test suite (the status page's browser tests need chromium)
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2 --dist loadfile
 
 test-fast: setup  ## unit tests only
 	$(VENV)/bin/pytest tests/unit -q

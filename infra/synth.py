@@ -113,5 +113,8 @@ def synthesize_template(context: dict[str, Any] | None = None, *, use_cache: boo
         template = assembly.get_stack_by_name(stack.stack_name).template
     if use_cache:
         CACHE_DIR.mkdir(parents=True, exist_ok=True)
-        cached.write_text(json.dumps(template))
+        # Written aside and renamed: the suite's workers (pytest -n 2) may synthesize the same key at once.
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(template))
+        partial.replace(cached)
     return template
